@@ -1,0 +1,1 @@
+"""farebox: a pay-per-request x402 gateway for LLM APIs."""

@@ -1,0 +1,1 @@
+"""Turning a request into a price (pure; no I/O)."""
