@@ -42,7 +42,6 @@ class BackgroundServer:
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, **options: Any):
         self._sock = bind_socket(host, port)
         self._server = uvicorn.Server(uvicorn_config(app, **options))
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._run, daemon=True, name="farebox-server")
         sock_host, sock_port = self._sock.getsockname()[:2]
         self.host = sock_host

@@ -2,21 +2,116 @@
 
 Field names follow the YAML (camelCase aliases). Prices are validated into
 USDC atomic units here, so nothing downstream ever sees a dollar string.
+Checks that need more than one field (a route's upstream exists, a paid route
+has an address to be paid to) live in farebox.config.checks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+)
 
+from farebox.config.chain import check_evm_address, friendly_network, usdc_address
+from farebox.config.route_keys import parse_route_key
 from farebox.networks import to_caip2
 from farebox.pricing.money import parse_price
 
-AtomicPrice = Annotated[int, BeforeValidator(parse_price)]
+NOT_YET = "not supported yet by this farebox version"
+
+
+def _price(value: object) -> int:
+    if isinstance(value, dict) and "fn" in value:
+        raise ValueError(f"pricing functions (price: {{fn: ...}}) are {NOT_YET}")
+    return parse_price(value)
+
+
+def _pay_to(value: object) -> str:
+    if isinstance(value, list):
+        raise ValueError(f"splitting a payment between several addresses is {NOT_YET}")
+    return check_evm_address(value)
+
+
+def _facilitator(value: object) -> str:
+    if isinstance(value, dict):
+        raise ValueError(f"a facilitator per network is {NOT_YET}; give one URL")
+    if value == "local" or (isinstance(value, str) and value.startswith(("http://", "https://"))):
+        return value
+    shown = f'"{value}"' if isinstance(value, str) else repr(value)
+    raise ValueError(
+        f'{shown} is not a facilitator; use an http(s) URL like "https://x402.org/facilitator", '
+        'or "local" for the embedded one'
+    )
+
+
+def _route_key(key: str) -> str:
+    parse_route_key(key)
+    return key
+
+
+MATCH_SOURCES = ("body", "query", "headers", "params")
+"""Where a match rule can look: body.model, query.format, headers.x-tier, params.id."""
+
+
+def _where_key(key: str) -> str:
+    source, dot, rest = key.partition(".")
+    if source in MATCH_SOURCES and dot and rest:
+        return key
+    raise ValueError(
+        f'"{key}" does not say where to look; start it with body., query., headers. or params., '
+        'like "body.model"'
+    )
+
+
+def _where_value(value: object) -> object:
+    if isinstance(value, str | int | float | bool):
+        return value
+    shown = "empty" if value is None else f"a {type(value).__name__}"
+    raise ValueError(f"{shown} cannot be matched; use text, a number, or true/false")
+
+
+def _trust_proxy(value: object) -> object:
+    # After ${ENV} interpolation a value arrives as text; read it the way YAML would.
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, bool) or (isinstance(value, int) and value >= 0):
+        return value
+    shown = f'"{value}"' if isinstance(value, str) else repr(value)
+    raise ValueError(f"{shown} is not true, false, or a number of proxy hops like 1")
+
+
+def _cors_kind(value: Any) -> str:
+    return "settings" if isinstance(value, dict | CorsConfig) else "switch"
+
+
+AtomicPrice = Annotated[int, BeforeValidator(_price)]
 """A price written as "$0.01" in YAML, held as USDC atomic units."""
 
 Network = Annotated[str, BeforeValidator(lambda v: to_caip2(str(v)))]
+"""A network written "base-sepolia" or "eip155:84532", held as CAIP-2."""
+
+EvmAddress = Annotated[str, BeforeValidator(check_evm_address)]
+PayTo = Annotated[str, BeforeValidator(_pay_to)]
+FacilitatorRef = Annotated[str, BeforeValidator(_facilitator)]
+RouteKeyText = Annotated[str, AfterValidator(_route_key)]
+WhereKey = Annotated[str, AfterValidator(_where_key)]
+WhereValue = Annotated[str | int | float | bool, BeforeValidator(_where_value)]
+
+TrustProxy = Annotated[bool | int, BeforeValidator(_trust_proxy)]
+"""true/false, or how many proxy hops in front of the gateway to trust."""
 
 Settlement = Literal["before-response", "after-response"]
 
@@ -32,29 +127,51 @@ class CorsConfig(Strict):
     credentials: bool = False
 
 
+Cors = Annotated[
+    Annotated[bool, Tag("switch")] | Annotated[CorsConfig, Tag("settings")],
+    Discriminator(_cors_kind),
+]
+
+
 class GatewayConfig(Strict):
-    port: int = Field(3000, ge=1, le=65535)
+    port: int = Field(default=3000, ge=1, le=65535)
     hostname: str = "0.0.0.0"
     discovery: bool = True
-    cors: bool | CorsConfig = False
-    trust_proxy: bool | int = Field(False, alias="trustProxy")
+    cors: Cors = False
+    trust_proxy: TrustProxy = Field(default=False, alias="trustProxy")
     metrics: bool = False
 
 
 class Accept(Strict):
+    network: Network = Field(description='a network like "base-sepolia"')
     asset: str = "USDC"
-    network: Network
+
+    @field_validator("asset")
+    @classmethod
+    def _usdc(cls, asset: str, info: ValidationInfo) -> str:
+        network = info.data.get("network")
+        if network is None:  # the network itself is invalid and reported on its own
+            return asset
+        if asset.upper() == "USDC":
+            return "USDC"
+        usdc = usdc_address(network)
+        if asset.lower() == usdc.lower():
+            return asset
+        raise ValueError(
+            f'"{asset}" is not supported; use "USDC" (on {friendly_network(network)} '
+            f"that is {usdc})"
+        )
 
 
 class Defaults(Strict):
     price: AtomicPrice | None = None
-    timeout: float = Field(30.0, gt=0, description="upstream timeout in seconds")
+    timeout: float = Field(default=30.0, gt=0, description="upstream timeout in seconds")
 
 
 class Upstream(Strict):
-    url: str
+    url: str = Field(description='an http(s) URL like "https://api.openai.com"')
     headers: dict[str, str] = Field(default_factory=dict)
-    timeout: float | None = Field(None, gt=0)
+    timeout: float | None = Field(default=None, gt=0)
 
     @field_validator("url")
     @classmethod
@@ -65,29 +182,41 @@ class Upstream(Strict):
 
 
 class MatchRule(Strict):
-    where: dict[str, str | int | float | bool]
-    price: AtomicPrice
-    pay_to: str | None = Field(None, alias="payTo")
+    where: dict[WhereKey, WhereValue] = Field(description='conditions like {body.model: "gpt-4o"}')
+    price: AtomicPrice = Field(description='a price like "$0.01"')
+    pay_to: PayTo | None = Field(default=None, alias="payTo")
 
 
 class Route(Strict):
-    upstream: str
+    upstream: str = Field(description="the name of an entry under upstreams")
     path: str | None = None
     price: AtomicPrice | None = None
     match: list[MatchRule] = Field(default_factory=list)
     fallback: AtomicPrice | None = None
-    accepts: list[Accept] | None = None
-    pay_to: str | None = Field(None, alias="payTo")
+    accepts: list[Accept] | None = Field(default=None, min_length=1)
+    pay_to: PayTo | None = Field(default=None, alias="payTo")
     settlement: Settlement = "before-response"
     metadata: dict[str, Any] | None = None
-    facilitator: str | None = None
+    facilitator: FacilitatorRef | None = None
 
 
 class Config(Strict):
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
-    wallets: dict[Network, str] = Field(default_factory=dict)
-    accepts: list[Accept] | None = None
+    wallets: dict[Network, EvmAddress] = Field(default_factory=dict)
+    accepts: list[Accept] | None = Field(default=None, min_length=1)
     defaults: Defaults = Field(default_factory=Defaults)
-    facilitator: str | None = None
+    facilitator: FacilitatorRef | None = None
     upstreams: dict[str, Upstream] = Field(default_factory=dict)
-    routes: dict[str, Route] = Field(default_factory=dict)
+    routes: dict[RouteKeyText, Route] = Field(default_factory=dict)
+
+
+NOT_YET_SUPPORTED: Mapping[type[BaseModel], frozenset[str]] = {
+    Config: frozenset({"hooks", "stores", "rateLimit", "settlement"}),
+    Defaults: frozenset({"rateLimit", "verificationCache"}),
+    Route: frozenset({"type", "models", "hooks", "rateLimit", "verificationCache"}),
+}
+"""Keys of the tollbooth format that this version does not implement yet.
+
+They are refused with a clear "not supported yet" message instead of "unknown
+key". Supporting one is: add the field to its model, and delete it here.
+"""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 USDC_DECIMALS = 6
-ATOMIC_PER_DOLLAR = 10**USDC_DECIMALS
+ATOMIC_PER_DOLLAR: int = 10**USDC_DECIMALS  # annotated: int ** int is Any to mypy
 
 
 class PriceError(ValueError):
@@ -19,7 +19,7 @@ def parse_dollars(value: object) -> Decimal:
     exactly one cent.
     """
     if isinstance(value, bool):
-        raise PriceError(f"{value!r} is not a price like \"$0.01\"")
+        raise PriceError(f'{value!r} is not a price like "$0.01"')
     if isinstance(value, Decimal):
         amount = value
     elif isinstance(value, int | float):
@@ -29,11 +29,11 @@ def parse_dollars(value: object) -> Decimal:
         text = text[1:].strip() if text.startswith("$") else text
         amount = _to_decimal(text.replace("_", ""), value)
     else:
-        raise PriceError(f"{value!r} is not a price like \"$0.01\"")
+        raise PriceError(f'{value!r} is not a price like "$0.01"')
     if not amount.is_finite():
-        raise PriceError(f"{_show(value)} is not a price like \"$0.01\"")
+        raise PriceError(f'{_show(value)} is not a price like "$0.01"')
     if amount < 0:
-        raise PriceError(f"{_show(value)} is negative; a price is zero or more, like \"$0.01\"")
+        raise PriceError(f'{_show(value)} is negative; a price is zero or more, like "$0.01"')
     return amount
 
 
@@ -69,7 +69,7 @@ def _to_decimal(text: str, original: object) -> Decimal:
     try:
         return Decimal(text)
     except InvalidOperation:
-        raise PriceError(f"{_show(original)} is not a price like \"$0.01\"") from None
+        raise PriceError(f'{_show(original)} is not a price like "$0.01"') from None
 
 
 def _show(value: object) -> str:

@@ -1,0 +1,89 @@
+"""The printed report: one table of HTTP scenarios, the micro-benchmarks, and how to read them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from bench.load.spec import LoadResult
+from bench.micro import MicroResult
+from bench.scenarios import BASELINE, ISSUANCE, Scenario
+
+
+@dataclass
+class Outcome:
+    """One scenario's measurement plus every error seen by the load or by the harness."""
+
+    scenario: Scenario
+    title: str
+    result: LoadResult | None = None
+    errors: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+
+def ratio(outcome: Outcome, base: Outcome | None) -> str:
+    if outcome.result is None or base is None or base.result is None or not base.result.rate:
+        return "-"
+    return f"{outcome.result.rate / base.result.rate:.2f}x"
+
+
+def scenario_table(outcomes: list[Outcome]) -> list[str]:
+    base = next((o for o in outcomes if o.scenario.key == BASELINE), None)
+    width = max(len(o.title) for o in outcomes) + 4
+    lines = [
+        f"{'scenario':<{width}}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs (a)':>9}{'errors':>8}"
+    ]
+    for o in outcomes:
+        label = f"({o.scenario.key}) {o.title}"
+        if o.result is None:
+            cells = f"{'-':>9}{'-':>9}{'-':>9}{'-':>9}"
+        else:
+            r = o.result
+            cells = f"{r.rate:>9,.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{ratio(o, base):>9}"
+        lines.append(f"{label:<{width}}{cells}{o.error_count:>8}")
+    return lines
+
+
+def paid_vs_issuance(outcomes: list[Outcome]) -> str | None:
+    """How much of the 402 path's throughput each paid scenario keeps."""
+    issuance = next((o for o in outcomes if o.scenario.key == ISSUANCE), None)
+    paid = [f"({o.scenario.key}) {ratio(o, issuance)}" for o in outcomes if o.scenario.paid]
+    if issuance is None or not paid:
+        return None
+    return "paid throughput vs 402 issuance (c): " + "  ".join(paid)
+
+
+def error_details(outcomes: list[Outcome]) -> list[str]:
+    lines = []
+    for o in outcomes:
+        for what, count in sorted(o.errors.items()):
+            lines.append(f"  ({o.scenario.key}) {count} x {what}")
+    return ["errors:", *lines] if lines else []
+
+
+def micro_table(results: list[MicroResult]) -> list[str]:
+    if not results:
+        return []
+    width = max(len(r.name) for r in results) + 4
+    lines = ["in-process micro-benchmarks (1 core, no sockets):"]
+    lines += [f"  {r.name:<{width}}{r.per_second:>12,.0f} {r.unit}" for r in results]
+    return lines
+
+
+def render(outcomes: list[Outcome], micro: list[MicroResult], header: str) -> str:
+    lines = [header, "", *scenario_table(outcomes)]
+    if note := paid_vs_issuance(outcomes):
+        lines += ["", note]
+    if details := error_details(outcomes):
+        lines += ["", *details]
+    if micro:
+        lines += ["", *micro_table(micro)]
+    lines += [
+        "",
+        f"machine: {os.cpu_count()} cores, shared by the load generator and every server; "
+        "figures are only comparable as ratios within one run.",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,56 @@
+"""The processes under test answer what the x402 SDK and the gateway expect."""
+
+from __future__ import annotations
+
+import httpx
+from x402.schemas import SettleResponse, SupportedResponse, VerifyResponse
+
+from bench.services.facilitator_stub import build_stub
+from bench.services.gateway import FREE_PATH, MERCHANT, PAID_PATH, build_gateway
+from bench.services.upstream import BODY, app as upstream_app
+from farebox.serving import BackgroundServer
+
+
+def test_upstream_answers_every_path_with_the_static_json() -> None:
+    with BackgroundServer(upstream_app) as server:
+        response = httpx.post(f"{server.url}/v1/chat/completions", content=b'{"x": 1}')
+    assert response.status_code == 200
+    assert response.content == BODY
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_stub_answers_parse_into_the_sdk_models_and_are_counted() -> None:
+    with BackgroundServer(build_stub()) as server, httpx.Client(base_url=server.url) as client:
+        verify = VerifyResponse.model_validate(client.post("/verify", json={}).json())
+        settle = SettleResponse.model_validate(client.post("/settle", json={}).json())
+        client.post("/settle", json={})
+        supported = SupportedResponse.model_validate(client.get("/supported").json())
+        stats = client.get("/stats").json()
+        missing = client.get("/nothing")
+    assert verify.is_valid and verify.payer
+    assert settle.success and settle.network == "eip155:84532"
+    assert len(settle.transaction) == 66 and int(settle.transaction, 16) >= 0
+    assert [(k.scheme, k.network, k.x402_version) for k in supported.kinds] == [
+        ("exact", "eip155:84532", 2)
+    ]
+    assert stats == {"verify": 1, "settle": 2, "supported": 1}
+    assert missing.status_code == 404 and "/nothing" in missing.json()["error"]
+
+
+def test_benchmark_gateway_serves_a_free_and_a_paid_route() -> None:
+    with BackgroundServer(upstream_app) as upstream, BackgroundServer(build_stub()) as stub:
+        app, client_name = build_gateway(upstream.url, stub.url, "own")
+        with BackgroundServer(app) as gateway:
+            free = httpx.get(gateway.url + FREE_PATH)
+            paid = httpx.get(gateway.url + PAID_PATH)
+    assert client_name  # names whatever the gateway uses today
+    assert free.status_code == 200 and free.content == BODY
+    assert paid.status_code == 402
+    assert paid.json()["accepts"][0]["amount"] == "10000"
+    assert paid.json()["accepts"][0]["payTo"].lower() == MERCHANT
+
+
+def test_gateway_client_can_be_swapped_for_the_sdk_or_the_prototype() -> None:
+    _, sdk = build_gateway("http://127.0.0.1:1", "http://127.0.0.1:2", "sdk")
+    _, prototype = build_gateway("http://127.0.0.1:1", "http://127.0.0.1:2", "aiohttp")
+    assert (sdk, prototype) == ("HTTPFacilitatorClient", "AiohttpFacilitatorClient")

@@ -1,0 +1,112 @@
+"""farebox start | validate | facilitator | demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from farebox.config.errors import ConfigError
+from farebox.pricing.money import PriceError, parse_price
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        code: int = args.run(args)
+    except ConfigError as exc:
+        print(f"config error:\n{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="farebox", description="Pay-per-request x402 gateway")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    start = commands.add_parser("start", help="run the gateway")
+    start.add_argument(
+        "--config", help="config file (default: ./farebox.yaml, ./tollbooth.config.yaml)"
+    )
+    start.add_argument("--host", help="listen address (default: gateway.hostname)")
+    start.add_argument("--port", type=int, help="listen port (default: gateway.port)")
+    start.set_defaults(run=cmd_start)
+
+    validate = commands.add_parser("validate", help="check a config file and exit")
+    validate.add_argument(
+        "--config", help="config file (default: ./farebox.yaml, ./tollbooth.config.yaml)"
+    )
+    validate.set_defaults(run=cmd_validate)
+
+    fac = commands.add_parser("facilitator", help="run the local test facilitator")
+    fac.add_argument("--host", default="127.0.0.1")
+    fac.add_argument("--port", type=int, default=4020)
+    fac.add_argument("--db", help="SQLite ledger file (default: in memory)")
+    fac.add_argument(
+        "--initial-balance", default="$100", help='balance of every new address ("$100")'
+    )
+    fac.set_defaults(run=cmd_facilitator)
+
+    demo = commands.add_parser("demo", help="run a paid request end to end, narrated")
+    demo.set_defaults(run=cmd_demo)
+    return parser
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from farebox.app import build_app
+    from farebox.config.loader import find_config, load_config
+    from farebox.serving import bind_socket, uvicorn_config
+
+    loaded = load_config(find_config(args.config))
+    gateway = loaded.config.gateway
+    host = args.host or gateway.hostname
+    port = args.port if args.port is not None else gateway.port
+    app = build_app(loaded)
+    sock = bind_socket(host, port)
+    print(f"farebox listening on http://{host}:{sock.getsockname()[1]} ({loaded.path})")
+    server = uvicorn.Server(uvicorn_config(app, log_level="info"))
+    asyncio.run(server.serve(sockets=[sock]))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from farebox.app import build_app
+    from farebox.config.loader import find_config, load_config, summarize
+
+    loaded = load_config(find_config(args.config))
+    build_app(loaded)  # compiles routes and payment offers: catches what the schema cannot
+    print(f"ok: {summarize(loaded)}")
+    return 0
+
+
+def cmd_facilitator(args: argparse.Namespace) -> int:
+    from farebox.facilitator.server import run_facilitator
+
+    try:
+        initial = parse_price(args.initial_balance)
+    except PriceError as exc:
+        print(f"--initial-balance: {exc}", file=sys.stderr)
+        return 2
+    run_facilitator(host=args.host, port=args.port, db=args.db, initial_balance=initial)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from farebox.demo.run import run_demo
+
+    logging.getLogger().setLevel(logging.ERROR)
+    return run_demo()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""`farebox demo`: the whole paid request on one machine, narrated."""

@@ -1,0 +1,343 @@
+"""The paid request, top to bottom.
+
+    match route -> read body (only if pricing needs it) -> quote
+    -> free? proxy
+    -> no payment header? 402 + PAYMENT-REQUIRED
+    -> decode, bind to this request's price, reserve (replay lock), verify
+    -> before-response: settle, then proxy
+    -> after-response: proxy, settle only if the upstream answered below 500
+    -> relay the upstream response with PAYMENT-RESPONSE
+
+Every refusal happens before money moves; a reservation is released whenever
+nothing was served, so the payer can retry with the same authorization.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import aiohttp
+from x402.http.utils import encode_payment_required_header, encode_payment_response_header
+from x402.schemas import PaymentPayload, PaymentRequirements, SettleResponse
+
+from farebox.asgi import (
+    BodyTooLarge,
+    ClientDisconnected,
+    Receive,
+    Scope,
+    Send,
+    json_bytes,
+    read_body,
+    send_json,
+    send_response,
+)
+from farebox.errors import GatewayError
+from farebox.payments.facilitator_client import FacilitatorUnavailable, GuardedFacilitator
+from farebox.payments.header import (
+    PAYMENT_SIGNATURE,
+    PaymentRejected,
+    bind_to_price,
+    decode_payment,
+    payment_key,
+)
+from farebox.payments.offer import payment_required
+from farebox.pricing.quote import PricingError, Quote, RequestFacts
+from farebox.proxy.headers import downstream_headers, upstream_headers
+from farebox.proxy.upstream import UpstreamError, stream_request_body
+from farebox.routing.rewrite import PathError, upstream_target
+from farebox.runtime import CompiledRoute, Runtime
+
+log = logging.getLogger("farebox.gateway")
+
+# How long a served payment's key stays claimed; the facilitator's used-nonce
+# check covers it after that.
+SPENT_CLAIM_SECONDS = 3600.0
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request's state as it moves through the pipeline."""
+
+    scope: Scope
+    receive: Receive
+    route: CompiledRoute
+    params: dict[str, str]
+    headers: dict[str, str]
+    raw_body: bytes | None = None
+    quote: Quote | None = None
+    payload: PaymentPayload | None = None
+    requirements: PaymentRequirements | None = None
+    reserved_key: str | None = None
+    extra_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+async def handle_route(runtime: Runtime, exchange: Exchange, send: Send) -> None:
+    route = exchange.route
+    facts = await request_facts(runtime, exchange)
+    exchange.quote = quote_request(route, facts)
+    if exchange.quote.amount == 0:
+        await proxy_and_relay(runtime, exchange, send)
+        return
+
+    offered = priced_requirements(exchange)
+    header = exchange.headers.get(PAYMENT_SIGNATURE)
+    if header is None:
+        await send_payment_required(exchange, send, offered, error=None)
+        return
+    try:
+        exchange.payload = decode_payment(header)
+        exchange.requirements = bind_to_price(exchange.payload, offered)
+    except PaymentRejected as exc:
+        await send_payment_required(exchange, send, offered, error=str(exc))
+        return
+
+    if not await reserve_payment(runtime, exchange):
+        await send_payment_required(
+            exchange, send, offered, error="this payment has already been used for a request"
+        )
+        return
+    served = False
+    try:
+        refusal = await verify_payment(exchange)
+        if refusal is not None:
+            await send_payment_required(exchange, send, offered, error=refusal)
+            return
+        if route.settlement == "before-response":
+            settled = await settle_payment(exchange)
+            if not settled.success:
+                reason = settle_failure(settled)
+                await send_payment_required(exchange, send, offered, error=reason)
+                return
+            exchange.extra_headers.append(payment_response_header(settled))
+            served = True  # the money moved: the claim stays even if the upstream fails
+            await proxy_and_relay(runtime, exchange, send)
+        else:
+            served = await proxy_then_settle(runtime, exchange, send, offered)
+    finally:
+        if not served:
+            await runtime.replay.release(exchange.reserved_key or "")
+
+
+# --- reading and pricing -------------------------------------------------------
+
+
+async def request_facts(runtime: Runtime, exchange: Exchange) -> RequestFacts:
+    scope = exchange.scope
+    body: Any = None
+    if exchange.route.pricer.needs_body:
+        body = await read_json_body(runtime, exchange)
+    query = dict(
+        parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    )
+    return RequestFacts(
+        method=scope["method"],
+        path=scope["path"],
+        params=exchange.params,
+        query=query,
+        headers=exchange.headers,
+        body=body,
+    )
+
+
+async def read_json_body(runtime: Runtime, exchange: Exchange) -> Any:
+    try:
+        exchange.raw_body = await read_body(exchange.receive, runtime.max_priced_body)
+    except BodyTooLarge as exc:
+        raise GatewayError(413, str(exc)) from None
+    if not exchange.raw_body.strip():
+        return None
+    try:
+        return json.loads(exchange.raw_body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise GatewayError(
+            400,
+            f"request body is not valid JSON ({exc}); this route prices requests by their "
+            "JSON body, so send Content-Type: application/json with a JSON object",
+        ) from None
+
+
+def quote_request(route: CompiledRoute, facts: RequestFacts) -> Quote:
+    try:
+        return route.pricer.quote(facts)
+    except PricingError as exc:
+        raise GatewayError(400, str(exc)) from None
+
+
+def priced_requirements(exchange: Exchange) -> list[PaymentRequirements]:
+    route, quote = exchange.route, exchange.quote
+    assert quote is not None
+    if route.offer is None:
+        raise GatewayError(500, f"route {route.key} has a price but no payment configuration")
+    return route.offer.requirements(quote.amount, quote.pay_to)
+
+
+async def send_payment_required(
+    exchange: Exchange, send: Send, offered: list[PaymentRequirements], error: str | None
+) -> None:
+    required = payment_required(offered, resource_url(exchange), error, exchange.route.description)
+    body = required.model_dump(by_alias=True, exclude_none=True)
+    await send_json(
+        send,
+        402,
+        body,
+        [(b"payment-required", encode_payment_required_header(required).encode())],
+    )
+
+
+def resource_url(exchange: Exchange) -> str:
+    scope = exchange.scope
+    host = exchange.headers.get("host") or "localhost"
+    return f"{scope.get('scheme', 'http')}://{host}{scope['path']}"
+
+
+# --- payment ------------------------------------------------------------------
+
+
+async def reserve_payment(runtime: Runtime, exchange: Exchange) -> bool:
+    assert exchange.payload is not None
+    key = payment_key(exchange.payload)
+    if not await runtime.replay.reserve(key, SPENT_CLAIM_SECONDS):
+        return False
+    exchange.reserved_key = key
+    return True
+
+
+def facilitator_of(exchange: Exchange) -> GuardedFacilitator:
+    facilitator = exchange.route.facilitator
+    if facilitator is None:
+        raise GatewayError(500, f"route {exchange.route.key} has no facilitator")
+    return facilitator
+
+
+async def verify_payment(exchange: Exchange) -> str | None:
+    """None when the facilitator accepts the payment, else the caller-facing reason."""
+    assert exchange.payload is not None and exchange.requirements is not None
+    try:
+        result = await facilitator_of(exchange).verify(exchange.payload, exchange.requirements)
+    except FacilitatorUnavailable as exc:
+        raise GatewayError(exc.status, str(exc)) from None
+    if result.is_valid:
+        return None
+    reason = result.invalid_reason or "invalid payment"
+    detail = f": {result.invalid_message}" if result.invalid_message else ""
+    return f"payment was refused by the facilitator ({reason}{detail})"
+
+
+async def settle_payment(exchange: Exchange) -> SettleResponse:
+    assert exchange.payload is not None and exchange.requirements is not None
+    try:
+        return await facilitator_of(exchange).settle(exchange.payload, exchange.requirements)
+    except FacilitatorUnavailable as exc:
+        raise GatewayError(exc.status, str(exc)) from None
+
+
+def settle_failure(result: SettleResponse) -> str:
+    detail = f": {result.error_message}" if result.error_message else ""
+    return f"payment could not be settled ({result.error_reason or 'unknown reason'}{detail})"
+
+
+def payment_response_header(result: SettleResponse) -> tuple[bytes, bytes]:
+    return (b"payment-response", encode_payment_response_header(result).encode())
+
+
+# --- proxying -----------------------------------------------------------------
+
+
+async def open_upstream(runtime: Runtime, exchange: Exchange) -> aiohttp.ClientResponse:
+    scope, route = exchange.scope, exchange.route
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    try:
+        url = upstream_target(
+            route.upstream.base_url,
+            route.path_template,
+            raw_path.decode("latin-1"),
+            exchange.params,
+            scope.get("query_string", b"").decode("latin-1"),
+        )
+    except PathError as exc:
+        raise GatewayError(400, str(exc)) from None
+    client = scope.get("client")
+    headers = upstream_headers(
+        scope["headers"],
+        route.upstream.headers,
+        forwarded_for=client[0] if client else None,
+        forwarded_proto=scope.get("scheme", "http"),
+    )
+    try:
+        return await runtime.pool.send(
+            route.upstream, scope["method"], url, headers, request_body(exchange)
+        )
+    except UpstreamError as exc:
+        raise GatewayError(exc.status, str(exc)) from None
+
+
+def request_body(exchange: Exchange) -> bytes | AsyncIterator[bytes] | None:
+    if exchange.raw_body is not None:
+        return exchange.raw_body
+    has_body = "content-length" in exchange.headers and exchange.headers["content-length"] != "0"
+    if has_body or "transfer-encoding" in exchange.headers:
+        return stream_request_body(exchange.receive)
+    return None
+
+
+async def proxy_and_relay(runtime: Runtime, exchange: Exchange, send: Send) -> None:
+    upstream = await open_upstream(runtime, exchange)
+    await relay(upstream, send, exchange.extra_headers)
+
+
+async def proxy_then_settle(
+    runtime: Runtime, exchange: Exchange, send: Send, offered: list[PaymentRequirements]
+) -> bool:
+    """After-response settlement. Returns True when a response was bought."""
+    upstream = await open_upstream(runtime, exchange)
+    if upstream.status >= 500:
+        await relay(upstream, send, [])  # the caller sees the failure and keeps its funds
+        return False
+    try:
+        settled = await settle_payment(exchange)
+    except GatewayError:
+        upstream.release()
+        raise
+    if not settled.success:
+        upstream.release()
+        await send_payment_required(exchange, send, offered, error=settle_failure(settled))
+        return False
+    await relay(upstream, send, [payment_response_header(settled)])
+    return True
+
+
+async def relay(
+    upstream: aiohttp.ClientResponse, send: Send, extra: list[tuple[bytes, bytes]]
+) -> None:
+    headers = downstream_headers(upstream.raw_headers)
+    length = upstream.headers.get("content-length")
+    if length is not None:
+        headers.append((b"content-length", length.encode()))
+    headers.extend(extra)
+    await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
+    try:
+        async for chunk in upstream.content.iter_any():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        # Headers are out; all we can do is end the stream early and say why in the log.
+        log.warning("upstream stream ended early: %s", exc)
+    finally:
+        upstream.release()
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def send_error(send: Send, error: GatewayError) -> None:
+    await send_response(
+        send,
+        error.status,
+        json_bytes({"error": error.message}),
+        [(b"content-type", b"application/json"), *error.headers],
+    )
+
+
+__all__ = ["ClientDisconnected", "Exchange", "handle_route", "send_error"]

@@ -1,0 +1,85 @@
+"""Talking to a facilitator with deadlines, and turning its failures into 502/504."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+import httpx
+from x402.http import FacilitatorConfig, HTTPFacilitatorClient
+from x402.schemas import (
+    PaymentPayload,
+    PaymentRequirements,
+    SettleResponse,
+    SupportedResponse,
+    VerifyResponse,
+)
+
+DEFAULT_FACILITATOR_TIMEOUT = 15.0
+
+
+class Facilitator(Protocol):
+    """The async surface shared by the SDK's HTTP client and our local facilitator."""
+
+    async def verify(
+        self, payload: PaymentPayload, requirements: PaymentRequirements
+    ) -> VerifyResponse: ...
+
+    async def settle(
+        self, payload: PaymentPayload, requirements: PaymentRequirements
+    ) -> SettleResponse: ...
+
+    def get_supported(self) -> SupportedResponse: ...
+
+
+class FacilitatorUnavailable(Exception):
+    """The facilitator could not give an answer; status is 502 (failed) or 504 (slow)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class GuardedFacilitator:
+    """A facilitator whose every call has a deadline and a clear failure."""
+
+    def __init__(self, inner: Facilitator, name: str, timeout: float) -> None:
+        self.inner = inner
+        self.name = name
+        self.timeout = timeout
+
+    async def verify(
+        self, payload: PaymentPayload, requirements: PaymentRequirements
+    ) -> VerifyResponse:
+        try:
+            return await asyncio.wait_for(self.inner.verify(payload, requirements), self.timeout)
+        except Exception as exc:
+            raise self._unavailable("verify", exc) from exc
+
+    async def settle(
+        self, payload: PaymentPayload, requirements: PaymentRequirements
+    ) -> SettleResponse:
+        try:
+            return await asyncio.wait_for(self.inner.settle(payload, requirements), self.timeout)
+        except Exception as exc:
+            raise self._unavailable("settle", exc) from exc
+
+    def _unavailable(self, step: str, exc: Exception) -> FacilitatorUnavailable:
+        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+            return FacilitatorUnavailable(
+                504, f"facilitator {self.name} did not answer {step} within {self.timeout:g}s"
+            )
+        return FacilitatorUnavailable(
+            502, f"facilitator {self.name} failed during {step}: {_describe(exc)}"
+        )
+
+
+def http_facilitator(url: str, timeout: float) -> HTTPFacilitatorClient:
+    return HTTPFacilitatorClient(FacilitatorConfig(url=url, timeout=timeout))
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused or unreachable"
+    text = str(exc).strip() or type(exc).__name__
+    return text[:300]
