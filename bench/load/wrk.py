@@ -58,13 +58,16 @@ function response(status, resp_headers, body)
 end
 
 function done(summary, latency, requests)
-  local total_ok, total_exhausted, statuses = 0, 0, {}
+  local total_ok, total_exhausted, counts, statuses = 0, 0, {}, {}
   for _, thread in ipairs(threads) do
     total_ok = total_ok + thread:get("ok")
     total_exhausted = total_exhausted + thread:get("exhausted")
     for key, count in pairs(thread:get("bad")) do
-      statuses[#statuses + 1] = string.format('"%s":%d', key, count)
+      counts[key] = (counts[key] or 0) + count
     end
+  end
+  for key, count in pairs(counts) do
+    statuses[#statuses + 1] = string.format('"%s":%d', key, count)
   end
   local e = summary.errors
   io.write(string.format(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from tests.support.payer import new_account, paying_client
 from x402.http.utils import decode_payment_response_header
 
 from bench.services.gateway import PAID_PATH, build_gateway
-from bench.services.upstream import BODY, app as upstream_app
+from bench.services.upstream import BODY
+from bench.services.upstream import app as upstream_app
 from farebox.facilitator.app import build_facilitator_app
 from farebox.facilitator.local import build_local_facilitator
 from farebox.serving import BackgroundServer
-from tests.support.payer import new_account, paying_client
 
 
 async def test_official_client_pays_through_the_aiohttp_facilitator_client() -> None:

@@ -7,7 +7,8 @@ from x402.schemas import SettleResponse, SupportedResponse, VerifyResponse
 
 from bench.services.facilitator_stub import build_stub
 from bench.services.gateway import FREE_PATH, MERCHANT, PAID_PATH, build_gateway
-from bench.services.upstream import BODY, app as upstream_app
+from bench.services.upstream import BODY
+from bench.services.upstream import app as upstream_app
 from farebox.serving import BackgroundServer
 
 

@@ -33,7 +33,9 @@ def test_misspelt_key_suggests_the_right_one() -> None:
 def test_unknown_key_without_a_close_match_lists_the_allowed_keys() -> None:
     assert problems('"GET /data": {upstream: api, price: "$0", zzzzzz: 1}') == [
         'routes."GET /data".zzzzzz: unknown key; allowed keys here: upstream, path, price, '
-        "match, fallback, accepts, payTo, settlement, metadata, facilitator"
+        "match, fallback, accepts, payTo, settlement, metadata, facilitator, type, models, "
+        "markup, allowModels, unknownModels, modelFrom, deployments, maxOutputTokens, schemes, "
+        "provider"
     ]
 
 
@@ -55,7 +57,7 @@ def test_camel_case_alias_is_used_in_paths() -> None:
     ]
 
 
-@pytest.mark.parametrize("key", ["type", "models", "hooks", "rateLimit", "verificationCache"])
+@pytest.mark.parametrize("key", ["hooks", "rateLimit", "verificationCache"])
 def test_route_keys_of_later_versions_are_not_supported_yet(key: str) -> None:
     assert problems(f'"POST /v1/chat": {{upstream: api, price: "$0.01", {key}: {{}}}}') == [
         f'routes."POST /v1/chat".{key}: {NOT_YET}'

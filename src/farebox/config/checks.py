@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from farebox.config.chain import friendly_network
 from farebox.config.errors import Problem
-from farebox.config.resolve import base_price, effective_accepts, route_prices
+from farebox.config.resolve import base_price, effective_accepts, is_paid
 from farebox.config.route_keys import RouteKeyError, parse_route_key
 from farebox.config.schema import NOT_YET, Config, Route
 
@@ -113,10 +113,11 @@ def check_payments(config: Config) -> list[Problem]:
     problems: list[Problem] = []
     unpayable: list[str] = []
     for key, route in config.routes.items():
-        if not route.match and base_price(config, route) is None:
+        problems += _check_llm_fields(key, route)
+        if not route.token_based and not route.match and base_price(config, route) is None:
             problems.append(Problem(("routes", key), _NO_PRICE))
             continue
-        if not any(price > 0 for price in route_prices(config, route)):
+        if not is_paid(config, route):
             continue
         if not effective_accepts(config, route):
             unpayable.append(key)
@@ -125,6 +126,40 @@ def check_payments(config: Config) -> list[Problem]:
     if unpayable:
         problems.append(Problem(("wallets",), _no_wallets(unpayable)))
     return problems
+
+
+LLM_ONLY_FIELDS = {
+    "models": "models",
+    "markup": "markup",
+    "allow_models": "allowModels",
+    "deployments": "deployments",
+    "max_output_tokens": "maxOutputTokens",
+    "schemes": "schemes",
+    "provider": "provider",
+}
+
+
+def _check_llm_fields(key: str, route: Route) -> list[Problem]:
+    """LLM pricing keys mean nothing on a plain route: say so instead of ignoring them."""
+    if route.token_based:
+        if route.match:
+            return [
+                Problem(
+                    ("routes", key, "match"),
+                    "match rules do not apply to token-based routes; price each model under models",
+                )
+            ]
+        return []
+    set_fields = route.model_fields_set
+    extra = [alias for name, alias in LLM_ONLY_FIELDS.items() if name in set_fields] + [
+        alias
+        for name, alias in (("unknown_models", "unknownModels"), ("model_from", "modelFrom"))
+        if name in set_fields
+    ]
+    return [
+        Problem(("routes", key, alias), "only applies to LLM routes; add type: token-based")
+        for alias in extra
+    ]
 
 
 _NO_PRICE = (

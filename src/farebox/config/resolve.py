@@ -48,4 +48,5 @@ def route_prices(config: Config, route: Route) -> list[int]:
 
 
 def is_paid(config: Config, route: Route) -> bool:
-    return any(price > 0 for price in route_prices(config, route))
+    # A token-based route prices per model (or from the catalog): it can always charge.
+    return route.token_based or any(price > 0 for price in route_prices(config, route))

@@ -9,6 +9,7 @@ has an address to be paid to) live in farebox.config.checks.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -27,6 +28,7 @@ from farebox.config.chain import check_evm_address, friendly_network, usdc_addre
 from farebox.config.route_keys import parse_route_key
 from farebox.networks import to_caip2
 from farebox.pricing.money import parse_price
+from farebox.pricing.rates import parse_percent, parse_rate
 
 NOT_YET = "not supported yet by this farebox version"
 
@@ -115,6 +117,15 @@ TrustProxy = Annotated[bool | int, BeforeValidator(_trust_proxy)]
 
 Settlement = Literal["before-response", "after-response"]
 
+TokenRate = Annotated[Decimal, BeforeValidator(parse_rate)]
+"""A per-token rate written "$2.00/1M", held as atomic units per token."""
+
+Percent = Annotated[Decimal, BeforeValidator(parse_percent)]
+"""A percentage written "30%", held as a fraction (0.30)."""
+
+RouteType = Literal["token-based", "openai-compatible"]
+PaymentScheme = Literal["upto", "exact"]
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
@@ -187,6 +198,50 @@ class MatchRule(Strict):
     pay_to: PayTo | None = Field(default=None, alias="payTo")
 
 
+class PerTokenPrice(Strict):
+    """Metered pricing: the caller authorizes a ceiling and pays for real usage."""
+
+    input: TokenRate = Field(description='a rate like "$2.00/1M"')
+    output: TokenRate = Field(description='a rate like "$8.00/1M"')
+    cached_input: TokenRate | None = Field(default=None, alias="cachedInput")
+
+
+class InheritedPrice(Strict):
+    """Price an ID (usually a fine-tune) as another model, with its own markup."""
+
+    base: str = Field(min_length=1, description="the model whose price this one inherits")
+    markup: Percent = Field(default=Decimal(0), description='a percentage like "50%"')
+
+
+def _model_price_kind(value: Any) -> str:
+    if isinstance(value, InheritedPrice) or (isinstance(value, dict) and "base" in value):
+        return "inherited"
+    if isinstance(value, PerTokenPrice | dict):
+        return "per-token"
+    return "flat"
+
+
+ModelPrice = Annotated[
+    Annotated[AtomicPrice, Tag("flat")]
+    | Annotated[PerTokenPrice, Tag("per-token")]
+    | Annotated[InheritedPrice, Tag("inherited")],
+    Discriminator(_model_price_kind),
+]
+"""A `models` entry: "$0.05" per request, {input, output} per token, or {base, markup}."""
+
+
+def _model_source(value: str) -> str:
+    source, dot, name = value.partition(".")
+    if (source in ("params", "headers") and dot and name) or value == "body.model":
+        return value
+    raise ValueError(
+        f'"{value}" is not a model source; use body.model, params.NAME or headers.NAME'
+    )
+
+
+ModelSource = Annotated[str, AfterValidator(_model_source)]
+
+
 class Route(Strict):
     upstream: str = Field(description="the name of an entry under upstreams")
     path: str | None = None
@@ -198,6 +253,21 @@ class Route(Strict):
     settlement: Settlement = "before-response"
     metadata: dict[str, Any] | None = None
     facilitator: FacilitatorRef | None = None
+    # LLM routes (type: token-based); farebox.config.checks refuses them elsewhere.
+    type: RouteType | None = None
+    models: dict[str, ModelPrice] = Field(default_factory=dict)
+    markup: Percent | None = None
+    allow_models: list[str] | None = Field(default=None, alias="allowModels")
+    unknown_models: Literal["fallback", "reject"] = Field(default="fallback", alias="unknownModels")
+    model_from: ModelSource = Field(default="body.model", alias="modelFrom")
+    deployments: dict[str, str] = Field(default_factory=dict)
+    max_output_tokens: int | None = Field(default=None, gt=0, alias="maxOutputTokens")
+    schemes: list[PaymentScheme] | None = Field(default=None, min_length=1)
+    provider: str | None = None
+
+    @property
+    def token_based(self) -> bool:
+        return self.type is not None
 
 
 class Config(Strict):
@@ -213,7 +283,7 @@ class Config(Strict):
 NOT_YET_SUPPORTED: Mapping[type[BaseModel], frozenset[str]] = {
     Config: frozenset({"hooks", "stores", "rateLimit", "settlement"}),
     Defaults: frozenset({"rateLimit", "verificationCache"}),
-    Route: frozenset({"type", "models", "hooks", "rateLimit", "verificationCache"}),
+    Route: frozenset({"hooks", "rateLimit", "verificationCache"}),
 }
 """Keys of the tollbooth format that this version does not implement yet.
 

@@ -136,7 +136,7 @@ class Catalog:
         """The genai-prices release whose bundled prices are used."""
         return genai_prices.__version__
 
-    @property
+    @functools.cached_property
     def snapshot_date(self) -> str:
         """The newest price-change date in the data that is not in the future (ISO).
 
