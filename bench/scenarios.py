@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from bench.services.gateway import FREE_PATH, PAID_PATH
 
 UPSTREAM = "upstream"
-GATEWAY_CLIENTS = {"gateway": "own", "gateway-sdk": "sdk", "gateway-aiohttp": "aiohttp"}
+GATEWAY_CLIENTS = {
+    "gateway": "own",
+    "gateway-sdk": "sdk",
+    "gateway-aiohttp": "aiohttp",
+    "gateway-sdk-aiohttp": "sdk-aiohttp",
+}
 
 
 @dataclass(frozen=True)
@@ -27,13 +32,19 @@ class Scenario:
 BASELINE = "a"
 ISSUANCE = "c"  # the paid route without payment: the ceiling for every paid scenario
 
+
+def paid(key: str, title: str, server: str) -> Scenario:
+    return Scenario(key, title, server, PAID_PATH, 200, paid=True)
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("a", "upstream, direct", UPSTREAM, "/v1/chat/completions", 200),
     Scenario("b", "free route via gateway", "gateway", FREE_PATH, 200),
     Scenario("c", "402 issuance (paid route, no payment)", "gateway", PAID_PATH, 402),
-    Scenario("d", "paid, verify+settle ({client})", "gateway", PAID_PATH, 200, paid=True),
-    Scenario("e", "paid, SDK client ({client})", "gateway-sdk", PAID_PATH, 200, paid=True),
-    Scenario("f", "paid, bench aiohttp client ({client})", "gateway-aiohttp", PAID_PATH, 200, True),
+    paid("d", "paid, gateway as built ({client})", "gateway"),
+    paid("e", "paid, SDK HTTPFacilitatorClient (httpx)", "gateway-sdk"),
+    paid("f", "paid, bench AiohttpFacilitatorClient", "gateway-aiohttp"),
+    paid("g", "paid, SDK client on bench aiohttp transport", "gateway-sdk-aiohttp"),
 )
 
 

@@ -4,7 +4,8 @@
 
 `--client` picks who talks to the facilitator: `own` keeps whatever client the
 gateway builds for an http facilitator today; `sdk` forces the x402 SDK's
-HTTPFacilitatorClient (httpx); `aiohttp` swaps in bench's prototype client.
+HTTPFacilitatorClient (httpx); `aiohttp` swaps in bench's prototype client;
+`sdk-aiohttp` keeps the SDK client but sends through bench's aiohttp transport.
 The READY line names the client in use, so the report can say what it measured.
 """
 
@@ -18,7 +19,7 @@ from bench.services.serve import serve
 MERCHANT = "0x" + "12" * 20
 FREE_PATH = "/free"
 PAID_PATH = "/paid"
-CLIENTS = ("own", "sdk", "aiohttp")
+CLIENTS = ("own", "sdk", "aiohttp", "sdk-aiohttp")
 
 
 def gateway_config_yaml(upstream_url: str, facilitator_url: str) -> str:
@@ -45,17 +46,34 @@ def build_gateway(upstream_url: str, facilitator_url: str, client: str) -> tuple
     for guard in guards:
         if client != "own":
             guard.inner = facilitator_client(client, facilitator_url, guard.timeout)
-    return app, type(guards[0].inner).__name__
+    return app, client_name(guards[0].inner)
 
 
 def facilitator_client(kind: str, url: str, timeout: float) -> Any:
-    if kind == "sdk":
-        from x402.http import FacilitatorConfig, HTTPFacilitatorClient
+    from x402.http import FacilitatorConfig, HTTPFacilitatorClient
 
+    if kind == "sdk":
         return HTTPFacilitatorClient(FacilitatorConfig(url=url, timeout=timeout))
+    if kind == "sdk-aiohttp":
+        import httpx
+
+        from bench.httpx_aiohttp_transport import AiohttpTransport
+
+        http = httpx.AsyncClient(transport=AiohttpTransport(), timeout=timeout)
+        return HTTPFacilitatorClient(FacilitatorConfig(url=url, timeout=timeout, http_client=http))
     from bench.facilitator_aiohttp import AiohttpFacilitatorClient
 
     return AiohttpFacilitatorClient(url, timeout=timeout)
+
+
+def client_name(inner: Any) -> str:
+    """The facilitator client's class, and its transport's when it is not httpx's own."""
+    name = type(inner).__name__
+    http = getattr(inner, "_http_client", None)  # the SDK client's httpx client, if given
+    transport = getattr(http, "_transport", None)
+    if transport is not None and not type(transport).__module__.startswith("httpx"):
+        name += f"+{type(transport).__name__}"
+    return name
 
 
 def main() -> None:

@@ -38,17 +38,27 @@ class Recorder:
         await send({"type": "http.response.body", "body": b"ok"})
 
 
-def spec(url: str, expect: int = 200, **kw: Any) -> LoadSpec:
-    return LoadSpec(url=url, expect=expect, connections=4, duration=0.5, warmup=0.2, **kw)
+def spec(url: str, expect: int = 200, headers: tuple[str, str] | None = None) -> LoadSpec:
+    warmup, measure = headers or (None, None)
+    return LoadSpec(
+        url=url,
+        expect=expect,
+        connections=4,
+        duration=0.5,
+        warmup=0.2,
+        warmup_headers=warmup,
+        measure_headers=measure,
+    )
 
 
-def header_files(tmp_path: Path, counts: tuple[int, int]) -> dict[str, str]:
-    files = {}
+def header_files(tmp_path: Path, counts: tuple[int, int]) -> tuple[str, str]:
+    """Two header files (warm-up, measurement) whose lines say which file and line they are."""
+    paths = []
     for phase, count in zip(("warmup_headers", "measure_headers"), counts, strict=True):
         path = tmp_path / f"{phase}.txt"
         path.write_text("".join(f"{phase}-{i}\n" for i in range(count)))
-        files[phase] = str(path)
-    return files
+        paths.append(str(path))
+    return paths[0], paths[1]
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -83,14 +93,14 @@ async def test_aiohttp_generator_counts_unexpected_statuses() -> None:
 async def test_aiohttp_generator_never_reuses_a_payment_header(tmp_path: Path) -> None:
     app = Recorder()
     with BackgroundServer(app) as server:
-        result = await drive(spec(server.url, **header_files(tmp_path, (100_000, 100_000))))
+        result = await drive(spec(server.url, headers=header_files(tmp_path, (100_000, 100_000))))
     assert result.errors == {}
     assert len(app.headers) == len(set(app.headers)) == sum(app.paths.values())
 
 
 async def test_aiohttp_generator_reports_running_out_of_headers(tmp_path: Path) -> None:
     with BackgroundServer(Recorder()) as server:
-        result = await drive(spec(server.url, **header_files(tmp_path, (5, 5))))
+        result = await drive(spec(server.url, headers=header_files(tmp_path, (5, 5))))
     assert result.errors[OUT_OF_HEADERS] > 0
 
 
@@ -139,7 +149,7 @@ def test_wrk_never_reuses_a_payment_header(tmp_path: Path) -> None:
     app = Recorder()
     files = header_files(tmp_path, (200_000, 200_000))
     with BackgroundServer(app) as server:
-        result = run_wrk(wrk, spec(server.url, **files), tmp_path, run_command)
+        result = run_wrk(wrk, spec(server.url, headers=files), tmp_path, run_command)
     assert result.ok > 0 and result.errors == {}
     assert len(app.headers) == len(set(app.headers)) == app.paths["/"]
     # Both phases drew from their own file, from both wrk threads' shares.
@@ -164,6 +174,6 @@ def test_wrk_reports_running_out_of_headers(tmp_path: Path) -> None:
     wrk = shutil.which("wrk") or "wrk"
     with BackgroundServer(Recorder()) as server:
         result = run_wrk(
-            wrk, spec(server.url, **header_files(tmp_path, (4, 4))), tmp_path, run_command
+            wrk, spec(server.url, headers=header_files(tmp_path, (4, 4))), tmp_path, run_command
         )
     assert result.errors["ran out of payment headers (generate more)"] > 0

@@ -51,7 +51,13 @@ def test_benchmark_gateway_serves_a_free_and_a_paid_route() -> None:
     assert paid.json()["accepts"][0]["payTo"].lower() == MERCHANT
 
 
-def test_gateway_client_can_be_swapped_for_the_sdk_or_the_prototype() -> None:
-    _, sdk = build_gateway("http://127.0.0.1:1", "http://127.0.0.1:2", "sdk")
-    _, prototype = build_gateway("http://127.0.0.1:1", "http://127.0.0.1:2", "aiohttp")
-    assert (sdk, prototype) == ("HTTPFacilitatorClient", "AiohttpFacilitatorClient")
+def test_gateway_client_can_be_swapped_for_the_sdk_or_the_prototypes() -> None:
+    names = [
+        build_gateway("http://127.0.0.1:1", "http://127.0.0.1:2", kind)[1]
+        for kind in ("sdk", "aiohttp", "sdk-aiohttp")
+    ]
+    assert names == [
+        "HTTPFacilitatorClient",
+        "AiohttpFacilitatorClient",
+        "HTTPFacilitatorClient+AiohttpTransport",
+    ]

@@ -15,12 +15,14 @@ from farebox.asgi import (
     send_json,
     send_response,
 )
+from farebox.config.errors import ConfigError
 from farebox.config.loader import LoadedConfig
 from farebox.config.resolve import effective_accepts, is_paid, pay_to_for
 from farebox.config.schema import Config, Route
 from farebox.discovery import discovery_document
 from farebox.errors import GatewayError
 from farebox.gateway import Exchange, handle_route, send_error
+from farebox.llm.catalog import Catalog
 from farebox.payments.facilitator_client import (
     DEFAULT_FACILITATOR_TIMEOUT,
     Facilitator,
@@ -29,7 +31,9 @@ from farebox.payments.facilitator_client import (
 )
 from farebox.payments.offer import AcceptedPayment, PaymentOffer
 from farebox.pricing.money import format_dollars
+from farebox.pricing.quote import RoutePricer
 from farebox.pricing.static import build_pricer
+from farebox.pricing.token_based import TokenPricer
 from farebox.proxy.upstream import UpstreamPool, UpstreamSettings
 from farebox.routing.table import RouteTable
 from farebox.runtime import CompiledRoute, Runtime
@@ -132,8 +136,10 @@ def build_app(
     """
     cfg = config.config if isinstance(config, LoadedConfig) else config
     facilitators = FacilitatorRegistry(local_facilitator, facilitator_timeout)
+    catalog = Catalog() if any(r.token_based for r in cfg.routes.values()) else None
     routes = {
-        key: compile_route(cfg, key, route, facilitators) for key, route in cfg.routes.items()
+        key: compile_route(cfg, key, route, facilitators, catalog)
+        for key, route in cfg.routes.items()
     }
     runtime = Runtime(
         table=RouteTable.from_routes(cfg.routes),
@@ -176,7 +182,11 @@ class FacilitatorRegistry:
 
 
 def compile_route(
-    cfg: Config, key: str, route: Route, facilitators: FacilitatorRegistry
+    cfg: Config,
+    key: str,
+    route: Route,
+    facilitators: FacilitatorRegistry,
+    catalog: Catalog | None,
 ) -> CompiledRoute:
     method, _, path = key.partition(" ")
     upstream = cfg.upstreams[route.upstream]
@@ -188,7 +198,7 @@ def compile_route(
         key=key,
         method=method.upper(),
         path=path.strip(),
-        pricer=build_pricer(route, cfg.defaults, key=key),
+        pricer=route_pricer(cfg, key, route, catalog),
         upstream=UpstreamSettings(
             name=route.upstream,
             base_url=upstream.url,
@@ -196,7 +206,7 @@ def compile_route(
             timeout=upstream.timeout or cfg.defaults.timeout,
         ),
         path_template=route.path,
-        offer=PaymentOffer.exact(accepted) if paid else None,
+        offer=PaymentOffer(accepted) if paid else None,
         facilitator=facilitators.get(spec) if paid else None,
         settlement=route.settlement,
         description=str(metadata["description"]) if "description" in metadata else None,
@@ -215,10 +225,25 @@ def accepted_payments(cfg: Config, route: Route) -> Sequence[AcceptedPayment]:
     ]
 
 
+def route_pricer(cfg: Config, key: str, route: Route, catalog: Catalog | None) -> RoutePricer:
+    if not route.token_based:
+        return build_pricer(route, cfg.defaults, key=key)
+    upstream_url = cfg.upstreams[route.upstream].url
+    try:
+        return TokenPricer(route, cfg.defaults, key=key, catalog=catalog, upstream_url=upstream_url)
+    except ValueError as exc:
+        raise ConfigError([f'routes."{key}".{exc}']) from None
+
+
 def pricing_summary(cfg: Config, route: Route) -> dict[str, object]:
     """How a route prices, for the discovery document."""
     summary: dict[str, object] = {}
-    if route.match:
+    if route.token_based:
+        summary["kind"] = "token-based"
+        summary["models"] = sorted(route.models)
+        if route.markup is not None or not route.models:
+            summary["catalog"] = True
+    elif route.match:
         summary["kind"] = "match"
         summary["rules"] = [format_dollars(rule.price) for rule in route.match]
     else:

@@ -24,7 +24,8 @@ def discovery_document(runtime: Runtime) -> dict[str, Any]:
                     "asset": req.asset,
                     "payTo": req.pay_to,
                 }
-                for req in route.offer.templates
+                for templates in route.offer.templates.values()
+                for req in templates
             ],
         }
         if route.description:

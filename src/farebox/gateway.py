@@ -37,6 +37,14 @@ from farebox.asgi import (
     send_response,
 )
 from farebox.errors import GatewayError
+from farebox.llm.usage import StreamMeter
+from farebox.metered import (
+    MeteredBodyTooLarge,
+    Settle,
+    is_event_stream,
+    relay_metered_json,
+    relay_metered_stream,
+)
 from farebox.payments.facilitator_client import FacilitatorUnavailable, GuardedFacilitator
 from farebox.payments.header import (
     PAYMENT_SIGNATURE,
@@ -45,7 +53,7 @@ from farebox.payments.header import (
     decode_payment,
     payment_key,
 )
-from farebox.payments.offer import payment_required
+from farebox.payments.offer import SCHEME_UPTO, PaymentOffer, payment_required
 from farebox.pricing.quote import PricingError, Quote, RequestFacts
 from farebox.proxy.headers import downstream_headers, upstream_headers
 from farebox.proxy.upstream import UpstreamError, stream_request_body
@@ -84,7 +92,7 @@ async def handle_route(runtime: Runtime, exchange: Exchange, send: Send) -> None
         await proxy_and_relay(runtime, exchange, send)
         return
 
-    offered = priced_requirements(exchange)
+    offered = await priced_requirements(exchange)
     header = exchange.headers.get(PAYMENT_SIGNATURE)
     if header is None:
         await send_payment_required(exchange, send, offered, error=None)
@@ -103,11 +111,14 @@ async def handle_route(runtime: Runtime, exchange: Exchange, send: Send) -> None
         return
     served = False
     try:
+        assert exchange.requirements is not None
         refusal = await verify_payment(exchange)
         if refusal is not None:
             await send_payment_required(exchange, send, offered, error=refusal)
             return
-        if route.settlement == "before-response":
+        if exchange.requirements.scheme == SCHEME_UPTO:
+            served = await proxy_metered(runtime, exchange, send, offered)
+        elif route.settlement == "before-response":
             settled = await settle_payment(exchange)
             if not settled.success:
                 reason = settle_failure(settled)
@@ -141,6 +152,7 @@ async def request_facts(runtime: Runtime, exchange: Exchange) -> RequestFacts:
         query=query,
         headers=exchange.headers,
         body=body,
+        raw_body=exchange.raw_body or b"",
     )
 
 
@@ -168,12 +180,14 @@ def quote_request(route: CompiledRoute, facts: RequestFacts) -> Quote:
         raise GatewayError(400, str(exc)) from None
 
 
-def priced_requirements(exchange: Exchange) -> list[PaymentRequirements]:
+async def priced_requirements(exchange: Exchange) -> list[PaymentRequirements]:
     route, quote = exchange.route, exchange.quote
     assert quote is not None
     if route.offer is None:
         raise GatewayError(500, f"route {route.key} has a price but no payment configuration")
-    return route.offer.requirements(quote.amount, quote.pay_to)
+    if SCHEME_UPTO in quote.schemes and route.facilitator is not None:
+        await ensure_upto(route.offer, route.facilitator, route.key)
+    return route.offer.requirements(quote.amount, quote.pay_to, quote.schemes)
 
 
 async def send_payment_required(
@@ -262,9 +276,12 @@ async def open_upstream(runtime: Runtime, exchange: Exchange) -> aiohttp.ClientR
     except PathError as exc:
         raise GatewayError(400, str(exc)) from None
     client = scope.get("client")
+    injected = route.upstream.headers
+    if exchange.quote is not None and exchange.quote.metering is not None:
+        injected = {**injected, "accept-encoding": "identity"}  # usage must be readable
     headers = upstream_headers(
         scope["headers"],
-        route.upstream.headers,
+        injected,
         forwarded_for=client[0] if client else None,
         forwarded_proto=scope.get("scheme", "http"),
     )
@@ -277,6 +294,8 @@ async def open_upstream(runtime: Runtime, exchange: Exchange) -> aiohttp.ClientR
 
 
 def request_body(exchange: Exchange) -> bytes | AsyncIterator[bytes] | None:
+    if exchange.quote is not None and exchange.quote.metering is not None:
+        return exchange.quote.metering.body  # the caller's body with the output cap written in
     if exchange.raw_body is not None:
         return exchange.raw_body
     has_body = "content-length" in exchange.headers and exchange.headers["content-length"] != "0"
@@ -287,7 +306,7 @@ def request_body(exchange: Exchange) -> bytes | AsyncIterator[bytes] | None:
 
 async def proxy_and_relay(runtime: Runtime, exchange: Exchange, send: Send) -> None:
     upstream = await open_upstream(runtime, exchange)
-    await relay(upstream, send, exchange.extra_headers)
+    await relay(upstream, send, exchange.extra_headers, usage_stripper(exchange, upstream))
 
 
 async def proxy_then_settle(
@@ -307,28 +326,113 @@ async def proxy_then_settle(
         upstream.release()
         await send_payment_required(exchange, send, offered, error=settle_failure(settled))
         return False
-    await relay(upstream, send, [payment_response_header(settled)])
+    await relay(
+        upstream, send, [payment_response_header(settled)], usage_stripper(exchange, upstream)
+    )
     return True
 
 
+async def proxy_metered(
+    runtime: Runtime, exchange: Exchange, send: Send, offered: list[PaymentRequirements]
+) -> bool:
+    """upto: proxy, meter the real usage, settle exactly that. True when a response was bought."""
+    quote = exchange.quote
+    assert quote is not None and quote.metering is not None
+    upstream = await open_upstream(runtime, exchange)
+    if upstream.status >= 500:
+        await relay(upstream, send, [])
+        return False
+    if is_event_stream(upstream):
+        settle = metered_settler(exchange, during_stream=True)
+        await relay_metered_stream(upstream, send, quote.metering, quote.model, settle)
+        return True
+    settle = metered_settler(exchange, during_stream=False)
+    try:
+        result = await relay_metered_json(upstream, send, quote.metering, quote.model, settle)
+    except (aiohttp.ClientError, TimeoutError, MeteredBodyTooLarge) as exc:
+        raise GatewayError(502, f"upstream answer could not be read: {exc}") from None
+    if isinstance(result, SettleResponse):
+        await send_payment_required(exchange, send, offered, error=settle_failure(result))
+        return False
+    return True
+
+
+def metered_settler(exchange: Exchange, *, during_stream: bool) -> Settle:
+    """Settle a metered amount against the ceiling the caller authorized."""
+
+    async def settle(amount: int, receipt: dict[str, Any]) -> SettleResponse:
+        assert exchange.requirements is not None and exchange.payload is not None
+        metered = exchange.requirements.model_copy(update={"amount": str(amount)})
+        try:
+            result = await facilitator_of(exchange).settle(exchange.payload, metered)
+        except FacilitatorUnavailable as exc:
+            if not during_stream:
+                raise GatewayError(exc.status, str(exc)) from None
+            result = SettleResponse(
+                success=False,
+                error_reason="facilitator_unavailable",
+                error_message=str(exc),
+                transaction="",
+                network=exchange.requirements.network,
+            )
+        return result.model_copy(update={"extra": {**(result.extra or {}), "receipt": receipt}})
+
+    return settle
+
+
+def usage_stripper(exchange: Exchange, upstream: aiohttp.ClientResponse) -> StreamMeter | None:
+    """A meter that removes the usage chunk the gateway asked for and the caller did not."""
+    metering = exchange.quote.metering if exchange.quote is not None else None
+    if metering is None or not metering.strip_usage_chunk or not is_event_stream(upstream):
+        return None
+    return StreamMeter(metering.shape, strip_usage_chunk=True)
+
+
+async def ensure_upto(offer: PaymentOffer, facilitator: GuardedFacilitator, key: str) -> None:
+    """Learn the facilitator's upto support once (its address is part of the requirements)."""
+    if offer.upto_checked:
+        return
+    try:
+        supported = await facilitator.supported()
+    except FacilitatorUnavailable as exc:
+        log.warning("route %s: cannot offer upto yet: %s", key, exc)
+        return
+    offer.upto_checked = True
+    missing = offer.add_upto(supported)
+    if missing:
+        log.warning(
+            "route %s: facilitator %s does not support upto on %s; those networks get exact at "
+            "the ceiling price",
+            key,
+            facilitator.name,
+            ", ".join(missing),
+        )
+
+
 async def relay(
-    upstream: aiohttp.ClientResponse, send: Send, extra: list[tuple[bytes, bytes]]
+    upstream: aiohttp.ClientResponse,
+    send: Send,
+    extra: list[tuple[bytes, bytes]],
+    rewrite: StreamMeter | None = None,
 ) -> None:
     headers = downstream_headers(upstream.raw_headers)
     length = upstream.headers.get("content-length")
-    if length is not None:
+    if length is not None and rewrite is None:
         headers.append((b"content-length", length.encode()))
     headers.extend(extra)
     await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
     try:
         async for chunk in upstream.content.iter_any():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            out = rewrite.feed(chunk) if rewrite is not None else chunk
+            if out:
+                await send({"type": "http.response.body", "body": out, "more_body": True})
     except (aiohttp.ClientError, TimeoutError) as exc:
         # Headers are out; all we can do is end the stream early and say why in the log.
         log.warning("upstream stream ended early: %s", exc)
     finally:
         upstream.release()
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
+    tail = rewrite.finish() if rewrite is not None else b""
+    await send({"type": "http.response.body", "body": tail, "more_body": False})
 
 
 async def send_error(send: Send, error: GatewayError) -> None:

@@ -14,6 +14,7 @@ from x402.http.clients.httpx import x402HttpxClient
 from x402.http.utils import decode_payment_required_header, encode_payment_signature_header
 from x402.mechanisms.evm.exact.client import ExactEvmScheme
 from x402.mechanisms.evm.signers import EthAccountSigner
+from x402.mechanisms.evm.upto.client import UptoEvmScheme
 from x402.schemas import PaymentPayload, PaymentRequired
 
 NETWORK = "eip155:84532"
@@ -23,16 +24,20 @@ def new_account() -> LocalAccount:
     return Account.create()
 
 
-def x402_client_for(account: LocalAccount) -> x402Client:
+def x402_client_for(account: LocalAccount, *, upto: bool = True) -> x402Client:
+    """The official client, able to pay `exact` and (unless upto=False) `upto`."""
     client = x402Client()
-    client.register(NETWORK, ExactEvmScheme(signer=EthAccountSigner(account)))
-    client.register("eip155:8453", ExactEvmScheme(signer=EthAccountSigner(account)))
+    signer = EthAccountSigner(account)
+    for network in (NETWORK, "eip155:8453"):
+        client.register(network, ExactEvmScheme(signer=signer))
+        if upto:
+            client.register(network, UptoEvmScheme(signer=signer))
     return client
 
 
-def paying_client(account: LocalAccount, **kwargs: Any) -> x402HttpxClient:
+def paying_client(account: LocalAccount, *, upto: bool = True, **kwargs: Any) -> x402HttpxClient:
     """An httpx client that answers 402s by paying from `account`."""
-    return x402HttpxClient(x402_client_for(account), timeout=30, **kwargs)
+    return x402HttpxClient(x402_client_for(account, upto=upto), timeout=30, **kwargs)
 
 
 def required_of(response: httpx.Response) -> PaymentRequired:

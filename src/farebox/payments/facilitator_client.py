@@ -64,6 +64,12 @@ class GuardedFacilitator:
         except Exception as exc:
             raise self._unavailable("settle", exc) from exc
 
+    async def supported(self) -> SupportedResponse:
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(self.inner.get_supported), self.timeout)
+        except Exception as exc:
+            raise self._unavailable("supported", exc) from exc
+
     def _unavailable(self, step: str, exc: Exception) -> FacilitatorUnavailable:
         if isinstance(exc, TimeoutError | httpx.TimeoutException):
             return FacilitatorUnavailable(

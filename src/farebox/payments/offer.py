@@ -11,10 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from x402.mechanisms.evm.exact.server import ExactEvmScheme as ExactServerScheme
-from x402.schemas import PaymentRequired, PaymentRequirements, ResourceInfo, SupportedKind
+from x402.mechanisms.evm.upto.server import UptoEvmScheme as UptoServerScheme
+from x402.schemas import (
+    PaymentRequired,
+    PaymentRequirements,
+    ResourceInfo,
+    SupportedKind,
+    SupportedResponse,
+)
 
 DEFAULT_MAX_TIMEOUT_SECONDS = 300
 SCHEME_EXACT = "exact"
+SCHEME_UPTO = "upto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,27 +51,76 @@ def exact_template(accepted: AcceptedPayment, max_timeout_seconds: int) -> Payme
     return enhanced
 
 
+def upto_template(
+    accepted: AcceptedPayment, kind: SupportedKind, max_timeout_seconds: int
+) -> PaymentRequirements:
+    """Requirements for `upto` (Permit2, a ceiling) as the facilitator supports it.
+
+    The facilitator's supported kind carries its address, which the payer's
+    authorization names: only that facilitator may settle it.
+    """
+    scheme = UptoServerScheme()  # type: ignore[no-untyped-call]
+    base = PaymentRequirements(
+        scheme=SCHEME_UPTO,
+        network=accepted.network,
+        asset="" if accepted.asset.upper() == "USDC" else accepted.asset,
+        amount="0",
+        pay_to=accepted.pay_to,
+        max_timeout_seconds=max_timeout_seconds,
+        extra={},
+    )
+    enhanced: PaymentRequirements = scheme.enhance_payment_requirements(base, kind, [])
+    return enhanced
+
+
+def upto_kind(supported: SupportedResponse, network: str) -> SupportedKind | None:
+    for kind in supported.kinds:
+        if kind.scheme == SCHEME_UPTO and kind.network == network and kind.x402_version == 2:
+            return kind
+    return None
+
+
 class PaymentOffer:
-    """The payment requirements of one route, ready to be priced per request."""
+    """The payment requirements of one route, per scheme, ready to be priced per request."""
 
-    def __init__(self, templates: Sequence[PaymentRequirements]) -> None:
-        if not templates:
-            raise ValueError("a paid route needs at least one accepted payment")
-        self.templates = tuple(templates)
-
-    @classmethod
-    def exact(
-        cls,
+    def __init__(
+        self,
         accepted: Sequence[AcceptedPayment],
         max_timeout_seconds: int = DEFAULT_MAX_TIMEOUT_SECONDS,
-    ) -> PaymentOffer:
-        return cls([exact_template(a, max_timeout_seconds) for a in accepted])
+    ) -> None:
+        if not accepted:
+            raise ValueError("a paid route needs at least one accepted payment")
+        self.accepted = tuple(accepted)
+        self.max_timeout_seconds = max_timeout_seconds
+        self.templates: dict[str, tuple[PaymentRequirements, ...]] = {
+            SCHEME_EXACT: tuple(exact_template(a, max_timeout_seconds) for a in accepted)
+        }
+        self.upto_checked = False  # whether the facilitator was asked about upto yet
 
-    def requirements(self, amount: int, pay_to: str | None = None) -> list[PaymentRequirements]:
+    def add_upto(self, supported: SupportedResponse) -> list[str]:
+        """Offer `upto` where the facilitator supports it; returns networks it does not."""
+        templates, missing = [], []
+        for accepted in self.accepted:
+            kind = upto_kind(supported, accepted.network)
+            if kind is None:
+                missing.append(accepted.network)
+            else:
+                templates.append(upto_template(accepted, kind, self.max_timeout_seconds))
+        if templates:
+            self.templates[SCHEME_UPTO] = tuple(templates)
+        return missing
+
+    def requirements(
+        self, amount: int, pay_to: str | None = None, schemes: Sequence[str] = (SCHEME_EXACT,)
+    ) -> list[PaymentRequirements]:
         update: dict[str, object] = {"amount": str(amount)}
         if pay_to is not None:
             update["pay_to"] = pay_to
-        return [t.model_copy(update=update) for t in self.templates]
+        return [
+            template.model_copy(update=update)
+            for scheme in schemes
+            for template in self.templates.get(scheme, ())
+        ]
 
 
 def payment_required(

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from farebox.pricing.metering import Metering
+
+EXACT_ONLY: tuple[str, ...] = ("exact",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,10 +17,12 @@ class Quote:
     """The price of one request, and why it is that price."""
 
     amount: int  # USDC atomic units; 0 means free (no payment flow at all)
-    source: str  # "price" | "match" | "fallback" | "default"
+    source: str  # "price" | "match" | "fallback" | "default" | "models" | "glob" | "catalog"
     pay_to: str | None = None  # a match rule's payTo override, else None
     rule: int | None = None  # index of the match rule that priced it
     model: str | None = None  # the LLM model priced (LLM routes)
+    schemes: tuple[str, ...] = EXACT_ONLY  # x402 schemes offered, in order of preference
+    metering: Metering | None = None  # per-token routes: how to meter and what to send upstream
 
     @property
     def free(self) -> bool:
@@ -32,6 +39,7 @@ class RequestFacts:
     query: Mapping[str, str]  # first value per name
     headers: Mapping[str, str]  # lower-case names
     body: Any = None  # parsed JSON (None when not read / empty)
+    raw_body: bytes = b""  # the bytes `body` was parsed from (bounds input tokens)
 
 
 class PricingError(ValueError):

@@ -20,7 +20,9 @@ PER_MILLION = Decimal(1_000_000)
 
 def parse_rate(value: object) -> Decimal:
     """A per-token rate in atomic units per token (may be fractional)."""
-    text = str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
+    text = (
+        str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
+    )
     match = _RATE.match(text)
     if match is None:
         raise PriceError(

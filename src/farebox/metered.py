@@ -1,0 +1,174 @@
+"""Relaying a per-token (upto) response while metering it, then settling the usage.
+
+JSON responses are read whole (usage sits at the end), settled, and delivered
+with PAYMENT-RESPONSE. Streams are relayed as they arrive; the settlement
+happens after the last event, and its result reaches the caller as a final
+SSE comment line (`: x402-receipt <base64 JSON>`), which SSE clients ignore.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from x402.http.utils import encode_payment_response_header
+from x402.schemas import SettleResponse
+
+from farebox.asgi import Send
+from farebox.llm.usage import StreamMeter, Usage, estimate_from_json, usage_from_json
+from farebox.pricing.metering import Metering
+from farebox.proxy.headers import downstream_headers
+
+log = logging.getLogger("farebox.metered")
+
+MAX_METERED_BODY = 64 * 1024 * 1024
+RECEIPT_COMMENT = b": x402-receipt "
+
+Settle = Callable[[int, dict[str, Any]], Awaitable[SettleResponse]]
+"""Settle this many atomic units; the dict is the receipt to attach."""
+
+
+class MeteredBodyTooLarge(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class MeteredOutcome:
+    usage: Usage | None
+    amount: int
+    settled: SettleResponse | None  # None when there was nothing to charge
+    delivered: bool  # the caller received the upstream's answer
+
+
+def is_event_stream(upstream: aiohttp.ClientResponse) -> bool:
+    return upstream.headers.get("content-type", "").startswith("text/event-stream")
+
+
+def receipt(
+    model: str | None, metering: Metering, usage: Usage | None, amount: int
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": model,
+        "amount": str(amount),
+        "ceiling": str(metering.ceiling),
+        "rates": metering.rates.describe(),
+    }
+    if usage is not None:
+        body.update(
+            inputTokens=usage.input_tokens,
+            outputTokens=usage.output_tokens,
+            cachedInputTokens=usage.cached_input_tokens,
+            estimated=usage.estimated,
+        )
+    return body
+
+
+async def relay_metered_json(
+    upstream: aiohttp.ClientResponse,
+    send: Send,
+    metering: Metering,
+    model: str | None,
+    settle: Settle,
+) -> MeteredOutcome | SettleResponse:
+    """Read, meter, settle, deliver. Returns the failed SettleResponse when settlement failed
+    (the caller then answers 402 and the upstream's body is never delivered)."""
+    try:
+        body = await _read_capped(upstream)
+    finally:
+        upstream.release()
+    usage = _json_usage(metering, body, upstream.status)
+    amount = metering.charge(usage) if usage is not None else 0
+    settled = await settle(amount, receipt(model, metering, usage, amount)) if amount else None
+    if settled is not None and not settled.success:
+        return settled
+    headers = downstream_headers(upstream.raw_headers)
+    headers.append((b"content-length", str(len(body)).encode()))
+    if settled is not None:
+        headers.append((b"payment-response", encode_payment_response_header(settled).encode()))
+    await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+    return MeteredOutcome(usage, amount, settled, delivered=True)
+
+
+async def relay_metered_stream(
+    upstream: aiohttp.ClientResponse,
+    send: Send,
+    metering: Metering,
+    model: str | None,
+    settle: Settle,
+) -> MeteredOutcome:
+    meter = StreamMeter(metering.shape, strip_usage_chunk=metering.strip_usage_chunk)
+    headers = downstream_headers(upstream.raw_headers)
+    await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
+    completed = await _pump(upstream, send, meter)
+    usage = _stream_usage(metering, meter, completed, upstream.status)
+    amount = metering.charge(usage) if usage is not None else 0
+    settled = await settle(amount, receipt(model, metering, usage, amount)) if amount else None
+    if settled is not None:
+        line = RECEIPT_COMMENT + encode_payment_response_header(settled).encode() + b"\n\n"
+        await send({"type": "http.response.body", "body": line, "more_body": True})
+        if not settled.success:
+            log.error("metered stream delivered but settlement failed: %s", settled.error_reason)
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+    return MeteredOutcome(usage, amount, settled, delivered=True)
+
+
+async def _pump(upstream: aiohttp.ClientResponse, send: Send, meter: StreamMeter) -> bool:
+    """Forward the stream through the meter; False when it ended early."""
+    try:
+        async for chunk in upstream.content.iter_any():
+            out = meter.feed(chunk)
+            if out:
+                await send({"type": "http.response.body", "body": out, "more_body": True})
+        completed = True
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("metered stream from upstream ended early: %s", exc)
+        completed = False
+    finally:
+        upstream.release()
+    rest = meter.finish()
+    if rest:
+        await send({"type": "http.response.body", "body": rest, "more_body": True})
+    return completed
+
+
+def _json_usage(metering: Metering, body: bytes, status: int) -> Usage | None:
+    try:
+        parsed = json.loads(body) if body else None
+    except ValueError:
+        parsed = None
+    reported = usage_from_json(metering.shape, parsed) if parsed is not None else None
+    if reported is not None or status >= 400:
+        return reported  # an upstream error without usage billed nothing: neither do we
+    if parsed is None:
+        return None
+    return estimate_from_json(
+        metering.shape, parsed, metering.input_bound, output_cap=metering.output_cap
+    )
+
+
+def _stream_usage(
+    metering: Metering, meter: StreamMeter, completed: bool, status: int
+) -> Usage | None:
+    if meter.usage is not None:
+        return meter.usage
+    if status >= 400:
+        return None
+    if not completed and meter.delivered_output_bytes == 0:
+        return None  # failed before any output: nothing was delivered, nothing is charged
+    return meter.estimate(metering.input_bound, output_cap=metering.output_cap)
+
+
+async def _read_capped(upstream: aiohttp.ClientResponse) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in upstream.content.iter_any():
+        size += len(chunk)
+        if size > MAX_METERED_BODY:
+            raise MeteredBodyTooLarge(f"upstream answer is larger than {MAX_METERED_BODY} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
