@@ -23,7 +23,37 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-REPLY_WORDS = ["Every", "token", "of", "this", "reply", "was", "counted", "by", "the", "upstream", "and", "settled", "by", "farebox", "at", "its", "metered", "price,", "never", "above", "the", "ceiling", "the", "caller", "authorized", "before", "the", "request", "began."]
+REPLY_WORDS = (
+    "Every",
+    "token",
+    "of",
+    "this",
+    "reply",
+    "was",
+    "counted",
+    "by",
+    "the",
+    "upstream",
+    "and",
+    "settled",
+    "by",
+    "farebox",
+    "at",
+    "its",
+    "metered",
+    "price,",
+    "never",
+    "above",
+    "the",
+    "ceiling",
+    "the",
+    "caller",
+    "authorized",
+    "before",
+    "the",
+    "request",
+    "began.",
+)
 DEFAULT_REPLY_TOKENS = len(REPLY_WORDS)
 
 
@@ -196,7 +226,7 @@ def _anthropic_stream(
     model: str, words: list[str], usage: dict[str, int], mode: str
 ) -> Iterator[bytes]:
     start_usage = {"input_tokens": usage["input_tokens"], "output_tokens": 1}
-    message = {
+    message: dict[str, Any] = {
         "id": "msg_fake",
         "type": "message",
         "role": "assistant",
