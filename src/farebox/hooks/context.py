@@ -116,4 +116,11 @@ def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(mapping))
 
 
-__all__ = ["hook_payment", "hook_quote", "hook_request", "hook_response", "hook_route", "parse_json"]
+__all__ = [
+    "hook_payment",
+    "hook_quote",
+    "hook_request",
+    "hook_response",
+    "hook_route",
+    "parse_json",
+]

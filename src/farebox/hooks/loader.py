@@ -88,7 +88,8 @@ class CodeLoader:
             )
         if not callable(fn):
             kind = type(fn).__name__
-            raise HookLoadError(where, f"{shown} defines {attr}, but it is a {kind}, not a function")
+            message = f"{shown} defines {attr}, but it is a {kind}, not a function"
+            raise HookLoadError(where, message)
         _check_signature(fn, shown, where, attr, arg)
         return Hook(name=name, source=str(source), path=path, fn=fn, is_async=_is_async(fn))
 
@@ -156,7 +157,9 @@ def load_hook_file(
     return loader.load(str(path), where=where, name=name, attr=attr, arg="ctx")
 
 
-def _check_signature(fn: Callable[..., object], shown: str, where: str, attr: str, arg: str) -> None:
+def _check_signature(
+    fn: Callable[..., object], shown: str, where: str, attr: str, arg: str
+) -> None:
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError):  # some builtins and C callables have none; call and see

@@ -15,7 +15,7 @@ stays cheap and cycle-free.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -23,6 +23,14 @@ from typing import Any
 _ATOMIC_PER_DOLLAR = Decimal(10**6)  # USDC has 6 decimals (farebox.pricing.money)
 _NO_STRINGS: Mapping[str, str] = MappingProxyType({})
 _NO_VALUES: Mapping[str, Any] = MappingProxyType({})
+
+
+def _no_strings() -> Mapping[str, str]:
+    return _NO_STRINGS
+
+
+def _no_values() -> Mapping[str, Any]:
+    return _NO_VALUES
 
 
 def _dollars(atomic: int) -> Decimal:
@@ -40,11 +48,11 @@ class HookRequest:
     """Upper-case HTTP method, like "POST"."""
     path: str
     """The request path as the caller sent it, like "/v1/chat/completions"."""
-    params: Mapping[str, str] = _NO_STRINGS
+    params: Mapping[str, str] = field(default_factory=_no_strings)
     """Route parameters: {"id": "42"} for a route "GET /items/:id"."""
-    query: Mapping[str, str] = _NO_STRINGS
+    query: Mapping[str, str] = field(default_factory=_no_strings)
     """Query string, first value per name."""
-    headers: Mapping[str, str] = _NO_STRINGS
+    headers: Mapping[str, str] = field(default_factory=_no_strings)
     """Request headers, names in lower case."""
     json: Any = None
     """The parsed JSON body; None when the body is empty or not JSON."""
@@ -68,7 +76,7 @@ class HookRoute:
     """"before-response" or "after-response"."""
     type: str | None = None
     """"token-based" / "openai-compatible" for LLM routes, else None."""
-    metadata: Mapping[str, Any] = _NO_VALUES
+    metadata: Mapping[str, Any] = field(default_factory=_no_values)
     """The route's `metadata:` mapping from the config."""
 
 
@@ -115,7 +123,7 @@ class HookResponse:
     """The upstream's answer (onResponse, and onError when there was one)."""
 
     status: int
-    headers: Mapping[str, str] = _NO_STRINGS
+    headers: Mapping[str, str] = field(default_factory=_no_strings)
     """Response headers, names in lower case."""
     json: Any = None
     """The parsed body when the upstream answered JSON, else None."""
