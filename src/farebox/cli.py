@@ -7,9 +7,14 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from decimal import Decimal
 
+from farebox.audit.check import Shape
 from farebox.config.errors import ConfigError
 from farebox.pricing.money import PriceError, parse_price
+from farebox.pricing.rates import parse_percent
+
+CONFIG_HELP = "config file (default: ./farebox.yaml, ./tollbooth.config.yaml)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"config error:\n{exc}", file=sys.stderr)
         return 1
+    except UsageError as exc:
+        print(f"farebox: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     return code
@@ -57,6 +65,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run a paid request end to end, narrated")
     demo.set_defaults(run=cmd_demo)
+
+    models = commands.add_parser("models", help="check LLM prices against upstream cost")
+    model_commands = models.add_subparsers(dest="models_command", required=True)
+    audit = model_commands.add_parser("audit", help="is every model priced above cost?")
+    audit.add_argument("--config", help=CONFIG_HELP)
+    audit.add_argument("--margin", default="20%", help='target margin (default "20%%")')
+    audit.add_argument("--shape", default="1000:500", help="reference INPUT:OUTPUT tokens")
+    audit.add_argument("--json", action="store_true", help="machine-readable output")
+    audit.set_defaults(run=cmd_models_audit)
+    suggest = model_commands.add_parser("suggest", help="print a models: block at a margin")
+    suggest.add_argument("--config", help=CONFIG_HELP)
+    suggest.add_argument("--margin", default="30%", help='target margin (default "30%%")')
+    suggest.add_argument("--shape", default="1000:500", help="reference INPUT:OUTPUT tokens")
+    suggest.set_defaults(run=cmd_models_suggest)
     return parser
 
 
@@ -99,6 +121,54 @@ def cmd_facilitator(args: argparse.Namespace) -> int:
         return 2
     run_facilitator(host=args.host, port=args.port, db=args.db, initial_balance=initial)
     return 0
+
+
+def cmd_models_audit(args: argparse.Namespace) -> int:
+    from farebox.audit.check import audit_config
+    from farebox.audit.render import render_json, render_text
+    from farebox.config.loader import find_config, load_config
+    from farebox.llm.catalog import Catalog
+
+    margin, shape = _margin(args.margin), _shape(args.shape)
+    loaded = load_config(find_config(args.config))
+    report = audit_config(loaded.config, Catalog(), target_margin=margin, shape=shape)
+    if args.json:
+        print(render_json(report))
+    else:
+        print(render_text(report, colour=sys.stdout.isatty()))
+    return 1 if report.failing else 0
+
+
+def cmd_models_suggest(args: argparse.Namespace) -> int:
+    from farebox.audit.suggest import suggest
+    from farebox.config.loader import find_config, load_config
+    from farebox.llm.catalog import Catalog
+
+    margin, shape = _margin(args.margin), _shape(args.shape)
+    loaded = load_config(find_config(args.config))
+    print(suggest(loaded.config, Catalog(), margin=margin, shape=shape), end="")
+    return 0
+
+
+def _margin(text: str) -> Decimal:
+    try:
+        margin = parse_percent(text)
+    except PriceError as exc:
+        raise UsageError(f"--margin: {exc}") from None
+    if margin >= 1:
+        raise UsageError(f'--margin: {text} is not below 100%; use a margin like "20%"')
+    return margin
+
+
+def _shape(text: str) -> Shape:
+    inputs, _, outputs = text.partition(":")
+    if not (inputs.isdigit() and outputs.isdigit()):
+        raise UsageError(f'--shape: "{text}" is not INPUT:OUTPUT tokens like 1000:500')
+    return Shape(int(inputs), int(outputs))
+
+
+class UsageError(Exception):
+    """A bad command-line argument; exit code 2."""
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -1,0 +1,1 @@
+"""`farebox models audit` and `suggest`: are configured LLM prices still above cost?"""
