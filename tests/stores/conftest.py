@@ -37,7 +37,9 @@ class LedgerFactory:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def make_ledger(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LedgerFactory]:
+async def make_ledger(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[LedgerFactory]:
     if request.param == "sqlite":
         factory = LedgerFactory("sqlite", lambda: SqliteLedgerBackend(tmp_path / "ledger.db"))
         yield factory

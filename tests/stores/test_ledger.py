@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from farebox.stores.ledger import LedgerError, LedgerRow
+from farebox.stores.ledger import LedgerRow
 
 from .conftest import LedgerFactory
 from .rows import T0, FakeUsage, make_row
@@ -121,13 +121,24 @@ async def test_rows_that_cannot_be_written_are_logged_as_json(
     assert ledger.lost == 3
 
 
-async def test_record_refuses_pending_rows_and_a_closed_ledger(make_ledger: LedgerFactory) -> None:
+async def test_record_refuses_pending_rows(make_ledger: LedgerFactory) -> None:
     ledger = await make_ledger()
     with pytest.raises(ValueError, match="use await record_pending"):
         ledger.record(make_row(outcome="pending"))
+
+
+async def test_a_row_recorded_after_close_is_logged_not_raised(
+    make_ledger: LedgerFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    ledger = await make_ledger()
     await ledger.close()
-    with pytest.raises(LedgerError, match="not open"):
-        ledger.record(make_row())
+    row = make_row()
+    with caplog.at_level(logging.ERROR, logger="farebox.ledger"):
+        ledger.record(row)
+    assert ledger.lost == 1
+    assert "the ledger is not open" in caplog.text
+    lost = [json.loads(r.getMessage()) for r in caplog.records if r.name == "farebox.ledger.lost"]
+    assert [entry["request_id"] for entry in lost] == [row.request_id]
 
 
 async def test_a_pending_settlement_is_durable_before_record_pending_returns(

@@ -1,1 +1,1 @@
-"""farebox.observability"""
+"""farebox.observability: Prometheus metrics and JSON log lines."""

@@ -88,9 +88,7 @@ class GatewayMetrics:
             registry=r,
         )
         self._active = Gauge("farebox_active_requests", "Requests in progress", registry=r)
-        self._payments = Counter(
-            "farebox_payments", "Payments by outcome", ["outcome"], registry=r
-        )
+        self._payments = Counter("farebox_payments", "Payments by outcome", ["outcome"], registry=r)
         self._settle_seconds = Histogram(
             "farebox_settlement_duration_seconds",
             "Facilitator settle calls, by whether they succeeded",
@@ -127,7 +125,10 @@ class GatewayMetrics:
             registry=r,
         )
         self._tokens = Counter(
-            "farebox_tokens", "LLM tokens by model and direction", ["model", "direction"], registry=r
+            "farebox_tokens",
+            "LLM tokens by model and direction",
+            ["model", "direction"],
+            registry=r,
         )
         self._price_resolutions = Counter(
             "farebox_price_resolutions",

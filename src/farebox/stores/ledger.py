@@ -4,7 +4,8 @@ Where it lives (`stores.ledger` in the config):
   * nothing set: an SQLite file `farebox-ledger.db` next to the config file;
   * a file path (relative to the config file's directory), or `sqlite:///ledger.db`;
   * `postgresql://user:password@host:5432/database`: PostgreSQL, for several gateway
-    instances sharing one ledger.
+    instances sharing one ledger (tables farebox_ledger and farebox_ledger_pending are
+    created on start; add `?search_path=NAME` to use an existing schema NAME).
 
 Writing it costs the request path nothing but a queue put (record()); the one awaited
 write is record_pending(), made before an after-response or metered settlement is

@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from farebox.stores.ledger_backend import LedgerBackend, LedgerError
+from farebox.stores.ledger_backend import LedgerBackend
 from farebox.stores.ledger_rows import (
     LedgerRow,
     Outcome,
@@ -95,8 +95,9 @@ class BatchedLedger:
                 f"ledger row {row.request_id} is pending: use await record_pending(...) so "
                 "the settlement can be retried after a crash"
             )
-        if self._queue is None:
-            raise LedgerError(f"the {self.description} is not open; call await ledger.open()")
+        if self._queue is None:  # e.g. a request finishing after shutdown: keep it in the logs
+            self._give_up([row], "the ledger is not open (closed, or never opened)")
+            return
         try:
             self._queue.put_nowait(row)
         except asyncio.QueueFull:

@@ -1,0 +1,1 @@
+"""farebox.reporting: `farebox report` over the payments ledger."""
