@@ -111,11 +111,17 @@ def run(options: Options) -> int:
 
 
 def header(options: Options) -> str:
-    return (
+    line = (
         f"farebox bench: {options.duration:g}s measured per scenario after a "
         f"{options.warmup:g}s warm-up, {options.connections} keep-alive connections, "
         f"load from {options.load}"
     )
+    if options.load == "aiohttp":
+        line += (
+            "\nnote: a Python load generator may be what limits the fastest scenarios "
+            "(compressing their ratios); install wrk for the real ceiling"
+        )
+    return line
 
 
 def progress(message: str) -> None:

@@ -43,7 +43,7 @@ def build_gateway(upstream_url: str, facilitator_url: str, client: str) -> tuple
     guards = app.runtime.facilitators
     if not guards:
         raise SystemExit("the benchmark config built a gateway with no facilitator client")
-    for guard in guards:
+    for guard in guards:  # the guard keeps its deadlines and error mapping; only the client changes
         if client != "own":
             guard.inner = facilitator_client(client, facilitator_url, guard.timeout)
     return app, client_name(guards[0].inner)

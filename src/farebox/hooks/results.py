@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from farebox.hooks.types import PriceOverride, Reject, ResponseOverride
-from farebox.pricing.money import PriceError, format_dollars, parse_dollars
+from farebox.pricing.money import PriceError, atomic_to_dollars, format_dollars, parse_dollars
 
 DEFAULT_MAX_PRICE = 10_000_000
 """$10: the highest price a pricing function or onPriceResolved may set unless `maxPrice` says."""
@@ -29,8 +29,7 @@ _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 _REJECT_FORMS = 'Reject(400, "why"), {"reject": True, "status": 400, "body": "why"} or None'
 _PRICE_FORMS = 'a price in dollars (0.02, Decimal("0.02"), "$0.02"), PriceOverride(...) or None'
 _RESPONSE_FORMS = (
-    '{"settle": False}, {"status": ..., "headers": ..., "body": ...}, '
-    "ResponseOverride(...) or None"
+    '{"settle": False}, {"status": ..., "headers": ..., "body": ...}, ResponseOverride(...) or None'
 )
 
 
@@ -105,9 +104,9 @@ def dollars_to_price(value: object, *, max_price: int = DEFAULT_MAX_PRICE) -> in
         dollars = parse_dollars(value)  # refuses negatives, NaN, infinity, non-numbers
     except PriceError as exc:
         raise BadHookResult(str(exc)) from None
-    scaled = dollars.scaleb(6)
-    if scaled > max_price:  # before rounding: 1e40 must not reach quantize()
+    if dollars > atomic_to_dollars(max_price):  # first: 1e999999 must not reach arithmetic
         raise BadHookResult(_above_max(shown(value), max_price))
+    scaled = dollars.scaleb(6)
     atomic = int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return 1 if atomic == 0 and scaled > 0 else atomic
 

@@ -197,7 +197,7 @@ class PriceOverride:
     def __post_init__(self) -> None:
         if (self.price is None) == (self.atomic is None):
             raise ValueError(
-                "PriceOverride takes exactly one of price= (dollars, like 0.02 or \"$0.02\") "
+                'PriceOverride takes exactly one of price= (dollars, like 0.02 or "$0.02") '
                 "or atomic= (USDC atomic units, like 20000)"
             )
 
