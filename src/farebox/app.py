@@ -1,49 +1,25 @@
-"""Builds the gateway ASGI app from a config. No globals: tests build many."""
+"""The gateway as an ASGI app, built from a config. No globals: tests build many."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
 
-from farebox.asgi import (
-    ClientDisconnected,
-    Message,
-    Receive,
-    Scope,
-    Send,
-    send_json,
-    send_response,
-)
-from farebox.config.errors import ConfigError
+from farebox import lifecycle
+from farebox.accounting import Trace
+from farebox.asgi import ClientDisconnected, Message, Receive, Scope, Send, send_json, send_response
+from farebox.compile import build_runtime
 from farebox.config.loader import LoadedConfig
-from farebox.config.resolve import effective_accepts, is_paid, pay_to_for
-from farebox.config.schema import Config, Route
+from farebox.config.schema import Config
+from farebox.cors import is_preflight, preflight_headers, with_cors
 from farebox.discovery import discovery_document
 from farebox.errors import GatewayError
-from farebox.gateway import Exchange, handle_route, send_error
-from farebox.llm.catalog import Catalog
-from farebox.payments.facilitator_client import (
-    DEFAULT_FACILITATOR_TIMEOUT,
-    Facilitator,
-    GuardedFacilitator,
-    http_facilitator,
-)
-from farebox.payments.offer import AcceptedPayment, PaymentOffer
-from farebox.pricing.money import format_dollars
-from farebox.pricing.quote import RoutePricer
-from farebox.pricing.static import build_pricer
-from farebox.pricing.token_based import TokenPricer
-from farebox.proxy.upstream import UpstreamPool, UpstreamSettings
-from farebox.routing.table import RouteTable
-from farebox.runtime import CompiledRoute, Runtime
-from farebox.stores.replay import MemoryReplayGuard
+from farebox.exchange import Exchange
+from farebox.gateway import handle_route, send_error
+from farebox.payments.facilitator_client import DEFAULT_FACILITATOR_TIMEOUT, Facilitator
+from farebox.runtime import Runtime
 
 log = logging.getLogger("farebox")
-
-LOCAL = "local"
-DEFAULT_FACILITATOR_URL = "https://x402.org/facilitator"
-CORS_EXPOSE = b"PAYMENT-REQUIRED, PAYMENT-RESPONSE"
 
 
 class Gateway:
@@ -59,28 +35,35 @@ class Gateway:
             await self._lifespan(receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        accounting = self.runtime.accounting
+        trace = Trace.begin(scope["method"], scope["path"])
+        accounting.request_started()
+        send = recording_status(send, trace)
         if self.runtime.cors:
             send = with_cors(send)
-            if scope["method"] == "OPTIONS" and _is_preflight(scope):
-                await send_response(send, 204, headers=_preflight_headers(scope))
-                return
         try:
-            await self._dispatch(scope, receive, send)
+            if self.runtime.cors and is_preflight(scope):
+                await send_response(send, 204, headers=preflight_headers(scope))
+            else:
+                await self._dispatch(scope, receive, send, trace)
         except GatewayError as exc:
             await send_error(send, exc)
         except ClientDisconnected:
-            return
+            trace.status = trace.status or 499
         except Exception:
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             await send_error(send, GatewayError(500, "internal gateway error; see gateway logs"))
+        finally:
+            accounting.request_finished(trace)
 
-    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send, trace: Trace) -> None:
         method, path = scope["method"], scope["path"]
         raw_path = (scope.get("raw_path") or path.encode()).decode("latin-1")
         match = self.runtime.table.match(method, raw_path)
         if match is None:
-            await self._builtin_or_404(scope, send, method, raw_path)
+            await self._builtin_or_404(send, method, raw_path)
             return
+        trace.route = match.key
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         exchange = Exchange(
             scope=scope,
@@ -88,16 +71,23 @@ class Gateway:
             route=self.runtime.routes[match.key],
             params=dict(match.params),
             headers=headers,
+            trace=trace,
         )
         await handle_route(self.runtime, exchange, send)
 
-    async def _builtin_or_404(self, scope: Scope, send: Send, method: str, path: str) -> None:
-        if method in ("GET", "HEAD") and path == "/health":
-            await send_json(send, 200, {"status": "ok"})
-            return
-        if method in ("GET", "HEAD") and path == "/.well-known/x402" and self.runtime.discovery:
-            await send_json(send, 200, discovery_document(self.runtime))
-            return
+    async def _builtin_or_404(self, send: Send, method: str, path: str) -> None:
+        if method in ("GET", "HEAD"):
+            if path == "/health":
+                await send_json(send, 200, {"status": "ok"})
+                return
+            if path == "/.well-known/x402" and self.runtime.discovery:
+                await send_json(send, 200, discovery_document(self.runtime))
+                return
+            metrics = self.runtime.accounting.metrics
+            if path == "/metrics" and metrics is not None:
+                body, content_type = metrics.render()
+                await send_response(send, 200, body, [(b"content-type", content_type.encode())])
+                return
         allowed = self.runtime.table.allowed_methods(path)
         if allowed:
             raise GatewayError(
@@ -112,15 +102,25 @@ class Gateway:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
-                    await self.runtime.pool.open()
-                except Exception as exc:  # pragma: no cover - startup failures are fatal anyway
+                    await lifecycle.start(self.runtime)
+                except Exception as exc:
+                    log.exception("gateway startup failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.runtime.pool.close()
+                await lifecycle.stop(self.runtime)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def recording_status(send: Send, trace: Trace) -> Send:
+    async def send_and_record(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            trace.status = message["status"]
+        await send(message)
+
+    return send_and_record
 
 
 def build_app(
@@ -134,152 +134,8 @@ def build_app(
     `local_facilitator` is the in-process facilitator used where the config says
     `facilitator: local`; one is created on demand when not given.
     """
-    cfg = config.config if isinstance(config, LoadedConfig) else config
-    facilitators = FacilitatorRegistry(local_facilitator, facilitator_timeout)
-    catalog = Catalog() if any(r.token_based for r in cfg.routes.values()) else None
-    routes = {
-        key: compile_route(cfg, key, route, facilitators, catalog)
-        for key, route in cfg.routes.items()
-    }
-    runtime = Runtime(
-        table=RouteTable.from_routes(cfg.routes),
-        routes=routes,
-        pool=UpstreamPool(),
-        replay=MemoryReplayGuard(),
-        discovery=cfg.gateway.discovery,
-        cors=bool(cfg.gateway.cors),
-        trust_proxy=cfg.gateway.trust_proxy,
-        facilitators=list(facilitators.clients.values()),
+    loaded = config if isinstance(config, LoadedConfig) else LoadedConfig(config, None, Path.cwd())
+    runtime = build_runtime(
+        loaded, local_facilitator=local_facilitator, facilitator_timeout=facilitator_timeout
     )
     return Gateway(runtime)
-
-
-class FacilitatorRegistry:
-    """One guarded client per facilitator named in the config, shared by routes."""
-
-    def __init__(self, local: Facilitator | None, timeout: float) -> None:
-        self._local = local
-        self._timeout = timeout
-        self.clients: dict[str, GuardedFacilitator] = {}
-
-    def get(self, spec: str) -> GuardedFacilitator:
-        if spec not in self.clients:
-            self.clients[spec] = GuardedFacilitator(self._connect(spec), spec, self._timeout)
-        return self.clients[spec]
-
-    def _connect(self, spec: str) -> Facilitator:
-        if spec != LOCAL:
-            return http_facilitator(spec, self._timeout)
-        if self._local is None:
-            from farebox.facilitator.local import build_local_facilitator
-
-            self._local = build_local_facilitator()
-        log.warning(
-            "facilitator: local — payments settle on farebox's LOCAL TEST LEDGER; "
-            "no real money moves. Never use this in production."
-        )
-        return self._local
-
-
-def compile_route(
-    cfg: Config,
-    key: str,
-    route: Route,
-    facilitators: FacilitatorRegistry,
-    catalog: Catalog | None,
-) -> CompiledRoute:
-    method, _, path = key.partition(" ")
-    upstream = cfg.upstreams[route.upstream]
-    accepted = accepted_payments(cfg, route)
-    paid = is_paid(cfg, route)
-    spec = route.facilitator or cfg.facilitator or DEFAULT_FACILITATOR_URL
-    metadata: dict[str, Any] = route.metadata or {}
-    return CompiledRoute(
-        key=key,
-        method=method.upper(),
-        path=path.strip(),
-        pricer=route_pricer(cfg, key, route, catalog),
-        upstream=UpstreamSettings(
-            name=route.upstream,
-            base_url=upstream.url,
-            headers=dict(upstream.headers),
-            timeout=upstream.timeout or cfg.defaults.timeout,
-        ),
-        path_template=route.path,
-        offer=PaymentOffer(accepted) if paid else None,
-        facilitator=facilitators.get(spec) if paid else None,
-        settlement=route.settlement,
-        description=str(metadata["description"]) if "description" in metadata else None,
-        pricing=pricing_summary(cfg, route),
-    )
-
-
-def accepted_payments(cfg: Config, route: Route) -> Sequence[AcceptedPayment]:
-    return [
-        AcceptedPayment(
-            network=accept.network,
-            asset=accept.asset,
-            pay_to=pay_to_for(cfg, route, accept.network),
-        )
-        for accept in effective_accepts(cfg, route)
-    ]
-
-
-def route_pricer(cfg: Config, key: str, route: Route, catalog: Catalog | None) -> RoutePricer:
-    if not route.token_based:
-        return build_pricer(route, cfg.defaults, key=key)
-    upstream_url = cfg.upstreams[route.upstream].url
-    try:
-        return TokenPricer(route, cfg.defaults, key=key, catalog=catalog, upstream_url=upstream_url)
-    except ValueError as exc:
-        raise ConfigError([f'routes."{key}".{exc}']) from None
-
-
-def pricing_summary(cfg: Config, route: Route) -> dict[str, object]:
-    """How a route prices, for the discovery document."""
-    summary: dict[str, object] = {}
-    if route.token_based:
-        summary["kind"] = "token-based"
-        summary["models"] = sorted(route.models)
-        if route.markup is not None or not route.models:
-            summary["catalog"] = True
-    elif route.match:
-        summary["kind"] = "match"
-        summary["rules"] = [format_dollars(rule.price) for rule in route.match]
-    else:
-        summary["kind"] = "static"
-    base = route.price if route.price is not None else route.fallback
-    if base is None:
-        base = cfg.defaults.price
-    if base is not None:
-        summary["price" if route.price is not None else "fallback"] = format_dollars(base)
-    return summary
-
-
-def with_cors(send: Send) -> Send:
-    async def cors_send(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = [
-                *message.get("headers", []),
-                (b"access-control-allow-origin", b"*"),
-                (b"access-control-expose-headers", CORS_EXPOSE),
-            ]
-        await send(message)
-
-    return cors_send
-
-
-def _is_preflight(scope: Scope) -> bool:
-    return any(name == b"access-control-request-method" for name, _ in scope["headers"])
-
-
-def _preflight_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
-    requested = b"content-type, payment-signature, authorization"
-    for name, value in scope["headers"]:
-        if name == b"access-control-request-headers":
-            requested = value
-    return [
-        (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE, OPTIONS"),
-        (b"access-control-allow-headers", requested),
-        (b"access-control-max-age", b"600"),
-    ]

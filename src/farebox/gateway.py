@@ -1,12 +1,14 @@
 """The paid request, top to bottom.
 
-    match route -> read body (only if pricing needs it) -> quote
+    read the body (when pricing or hooks need it) -> onRequest
+    -> price it (a quote) -> onPriceResolved
     -> free? proxy
     -> no payment header? 402 + PAYMENT-REQUIRED
-    -> decode, bind to this request's price, reserve (replay lock), verify
-    -> before-response: settle, then proxy
-    -> after-response: proxy, settle only if the upstream answered below 500
-    -> relay the upstream response with PAYMENT-RESPONSE
+    -> decode, bind to this request's price, reserve (replay lock)
+    -> before-response: settle (the facilitator verifies as it settles), then proxy
+    -> after-response: verify, proxy, onResponse, settle unless 5xx or settle=False
+    -> upto (per token): verify, proxy, onResponse, meter, settle the usage
+    -> relay the response with PAYMENT-RESPONSE
 
 Every refusal happens before money moves; a reservation is released whenever
 nothing was served, so the payer can retry with the same authorization.
@@ -16,119 +18,83 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
 import aiohttp
-from x402.http.utils import encode_payment_required_header, encode_payment_response_header
-from x402.schemas import PaymentPayload, PaymentRequirements, SettleResponse
+from x402.http.utils import encode_payment_required_header
+from x402.schemas import PaymentRequirements, SettleResponse
 
-from farebox.asgi import (
-    BodyTooLarge,
-    ClientDisconnected,
-    Receive,
-    Scope,
-    Send,
-    json_bytes,
-    read_body,
-    send_json,
-    send_response,
-)
+from farebox.asgi import BodyTooLarge, Send, json_bytes, read_body, send_json, send_response
 from farebox.errors import GatewayError
-from farebox.llm.usage import StreamMeter
-from farebox.metered import (
-    MeteredBodyTooLarge,
-    Settle,
-    is_event_stream,
-    relay_metered_json,
-    relay_metered_stream,
-)
+from farebox.exchange import Exchange
+from farebox.forward import open_upstream, read_whole, relay, send_buffered, usage_stripper
+from farebox.hooks.context import hook_response, parse_json
+from farebox.hooks.pricing_fn import FunctionPricer
+from farebox.hooks.rendering import Rejected, apply_override, render_reject
+from farebox.hooks.types import Reject, ResponseOverride
+from farebox.llm.usage import Usage
+from farebox.metered import is_event_stream, json_usage, relay_metered_stream
 from farebox.payments.facilitator_client import FacilitatorUnavailable, GuardedFacilitator
 from farebox.payments.header import (
     PAYMENT_SIGNATURE,
     PaymentRejected,
     bind_to_price,
     decode_payment,
+    payer_of,
     payment_key,
 )
 from farebox.payments.offer import SCHEME_UPTO, PaymentOffer, payment_required
+from farebox.pricing.models import ModelRejected
 from farebox.pricing.quote import PricingError, Quote, RequestFacts
-from farebox.proxy.headers import downstream_headers, upstream_headers
-from farebox.proxy.upstream import UpstreamError, stream_request_body
-from farebox.routing.rewrite import PathError, upstream_target
-from farebox.runtime import CompiledRoute, Runtime
+from farebox.proxy.headers import downstream_headers
+from farebox.runtime import Runtime
+from farebox.settlement import (
+    facilitator_of,
+    payment_response_header,
+    settle,
+    settle_failure,
+    settle_metered,
+)
 
 log = logging.getLogger("farebox.gateway")
 
 # How long a served payment's key stays claimed; the facilitator's used-nonce
 # check covers it after that.
 SPENT_CLAIM_SECONDS = 3600.0
-
-
-@dataclass(slots=True)
-class Exchange:
-    """One request's state as it moves through the pipeline."""
-
-    scope: Scope
-    receive: Receive
-    route: CompiledRoute
-    params: dict[str, str]
-    headers: dict[str, str]
-    raw_body: bytes | None = None
-    quote: Quote | None = None
-    payload: PaymentPayload | None = None
-    requirements: PaymentRequirements | None = None
-    reserved_key: str | None = None
-    extra_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+RawHeaders = list[tuple[bytes, bytes]]
 
 
 async def handle_route(runtime: Runtime, exchange: Exchange, send: Send) -> None:
-    route = exchange.route
-    facts = await request_facts(runtime, exchange)
-    exchange.quote = quote_request(route, facts)
-    if exchange.quote.amount == 0:
-        await proxy_and_relay(runtime, exchange, send)
+    await read_request(runtime, exchange)
+    await on_request(exchange)
+    quote = await price_request(runtime, exchange)
+    if quote.amount == 0:
+        await serve_free(runtime, exchange, send)
         return
 
     offered = await priced_requirements(exchange)
-    header = exchange.headers.get(PAYMENT_SIGNATURE)
-    if header is None:
+    exchange.header = exchange.headers.get(PAYMENT_SIGNATURE)
+    if exchange.header is None:
+        runtime.accounting.payment("missing")
         await send_payment_required(exchange, send, offered, error=None)
         return
-    try:
-        exchange.payload = decode_payment(header)
-        exchange.requirements = bind_to_price(exchange.payload, offered)
-    except PaymentRejected as exc:
-        await send_payment_required(exchange, send, offered, error=str(exc))
+    refusal = await take_payment(runtime, exchange, offered)
+    if refusal is not None:
+        runtime.accounting.payment("rejected")
+        await send_payment_required(exchange, send, offered, error=refusal)
         return
 
-    if not await reserve_payment(runtime, exchange):
-        await send_payment_required(
-            exchange, send, offered, error="this payment has already been used for a request"
-        )
-        return
     served = False
     try:
         assert exchange.requirements is not None
-        refusal = await verify_payment(exchange)
-        if refusal is not None:
-            await send_payment_required(exchange, send, offered, error=refusal)
-            return
         if exchange.requirements.scheme == SCHEME_UPTO:
-            served = await proxy_metered(runtime, exchange, send, offered)
-        elif route.settlement == "before-response":
-            settled = await settle_payment(exchange)
-            if not settled.success:
-                reason = settle_failure(settled)
-                await send_payment_required(exchange, send, offered, error=reason)
-                return
-            exchange.extra_headers.append(payment_response_header(settled))
-            served = True  # the money moved: the claim stays even if the upstream fails
-            await proxy_and_relay(runtime, exchange, send)
+            served = await serve_metered(runtime, exchange, send, offered)
+        elif exchange.route.settlement == "before-response":
+            served = await serve_settled_first(runtime, exchange, send, offered)
         else:
-            served = await proxy_then_settle(runtime, exchange, send, offered)
+            served = await serve_then_settle(runtime, exchange, send, offered)
     finally:
         if not served:
             await runtime.replay.release(exchange.reserved_key or "")
@@ -137,15 +103,20 @@ async def handle_route(runtime: Runtime, exchange: Exchange, send: Send) -> None
 # --- reading and pricing -------------------------------------------------------
 
 
-async def request_facts(runtime: Runtime, exchange: Exchange) -> RequestFacts:
-    scope = exchange.scope
+async def read_request(runtime: Runtime, exchange: Exchange) -> None:
+    """Read the body when pricing or a hook looks at it, and gather what pricing sees."""
+    scope, route = exchange.scope, exchange.route
     body: Any = None
-    if exchange.route.pricer.needs_body:
+    if route.pricer.needs_body:
         body = await read_json_body(runtime, exchange)
-    query = dict(
-        parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    )
-    return RequestFacts(
+    elif route.hooks:
+        # Hooks see the parsed body when it is JSON; they do not make a bad body a 400.
+        exchange.raw_body = await read_capped(runtime, exchange)
+        body = parse_json(exchange.headers.get("content-type"), exchange.raw_body)
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), True):
+        query.setdefault(name, value)  # the first value of a repeated name prices the request
+    exchange.facts = RequestFacts(
         method=scope["method"],
         path=scope["path"],
         params=exchange.params,
@@ -156,11 +127,15 @@ async def request_facts(runtime: Runtime, exchange: Exchange) -> RequestFacts:
     )
 
 
-async def read_json_body(runtime: Runtime, exchange: Exchange) -> Any:
+async def read_capped(runtime: Runtime, exchange: Exchange) -> bytes:
     try:
-        exchange.raw_body = await read_body(exchange.receive, runtime.max_priced_body)
+        return await read_body(exchange.receive, runtime.max_priced_body)
     except BodyTooLarge as exc:
         raise GatewayError(413, str(exc)) from None
+
+
+async def read_json_body(runtime: Runtime, exchange: Exchange) -> Any:
+    exchange.raw_body = await read_capped(runtime, exchange)
     if not exchange.raw_body.strip():
         return None
     try:
@@ -173,11 +148,43 @@ async def read_json_body(runtime: Runtime, exchange: Exchange) -> Any:
         ) from None
 
 
-def quote_request(route: CompiledRoute, facts: RequestFacts) -> Quote:
+async def on_request(exchange: Exchange) -> None:
+    hooks = exchange.route.hooks
+    if hooks.has("onRequest"):
+        refuse(await hooks.run_on_request(exchange.hook_context("onRequest")))
+
+
+async def price_request(runtime: Runtime, exchange: Exchange) -> Quote:
+    route, facts = exchange.route, exchange.facts
+    assert facts is not None
     try:
-        return route.pricer.quote(facts)
+        if isinstance(route.pricer, FunctionPricer):
+            quote = await route.pricer.quote_async(facts)
+        else:
+            quote = route.pricer.quote(facts)
     except PricingError as exc:
+        if isinstance(exc, ModelRejected):
+            runtime.accounting.price_refused()
         raise GatewayError(400, str(exc)) from None
+    exchange.quote = quote
+    if route.hooks.has("onPriceResolved"):
+        change = await route.hooks.run_on_price_resolved(exchange.hook_context("onPriceResolved"))
+        refuse(change if isinstance(change, Reject) else None)
+        if isinstance(change, int):
+            exchange.quote = quote = repriced(quote, change)
+    runtime.accounting.price_resolved(exchange.trace, quote)
+    return quote
+
+
+def repriced(quote: Quote, amount: int) -> Quote:
+    """A hook's price. On a metered quote the new price is the ceiling the caller
+    authorizes; the usage is still charged at the route's rates, never above it."""
+    return replace(quote, amount=amount, source=f"{quote.source}+hook")
+
+
+def refuse(reject: Reject | None) -> None:
+    if reject is not None:
+        raise Rejected(reject)
 
 
 async def priced_requirements(exchange: Exchange) -> list[PaymentRequirements]:
@@ -188,204 +195,6 @@ async def priced_requirements(exchange: Exchange) -> list[PaymentRequirements]:
     if SCHEME_UPTO in quote.schemes and route.facilitator is not None:
         await ensure_upto(route.offer, route.facilitator, route.key)
     return route.offer.requirements(quote.amount, quote.pay_to, quote.schemes)
-
-
-async def send_payment_required(
-    exchange: Exchange, send: Send, offered: list[PaymentRequirements], error: str | None
-) -> None:
-    required = payment_required(offered, resource_url(exchange), error, exchange.route.description)
-    body = required.model_dump(by_alias=True, exclude_none=True)
-    await send_json(
-        send,
-        402,
-        body,
-        [(b"payment-required", encode_payment_required_header(required).encode())],
-    )
-
-
-def resource_url(exchange: Exchange) -> str:
-    scope = exchange.scope
-    host = exchange.headers.get("host") or "localhost"
-    return f"{scope.get('scheme', 'http')}://{host}{scope['path']}"
-
-
-# --- payment ------------------------------------------------------------------
-
-
-async def reserve_payment(runtime: Runtime, exchange: Exchange) -> bool:
-    assert exchange.payload is not None
-    key = payment_key(exchange.payload)
-    if not await runtime.replay.reserve(key, SPENT_CLAIM_SECONDS):
-        return False
-    exchange.reserved_key = key
-    return True
-
-
-def facilitator_of(exchange: Exchange) -> GuardedFacilitator:
-    facilitator = exchange.route.facilitator
-    if facilitator is None:
-        raise GatewayError(500, f"route {exchange.route.key} has no facilitator")
-    return facilitator
-
-
-async def verify_payment(exchange: Exchange) -> str | None:
-    """None when the facilitator accepts the payment, else the caller-facing reason."""
-    assert exchange.payload is not None and exchange.requirements is not None
-    try:
-        result = await facilitator_of(exchange).verify(exchange.payload, exchange.requirements)
-    except FacilitatorUnavailable as exc:
-        raise GatewayError(exc.status, str(exc)) from None
-    if result.is_valid:
-        return None
-    reason = result.invalid_reason or "invalid payment"
-    detail = f": {result.invalid_message}" if result.invalid_message else ""
-    return f"payment was refused by the facilitator ({reason}{detail})"
-
-
-async def settle_payment(exchange: Exchange) -> SettleResponse:
-    assert exchange.payload is not None and exchange.requirements is not None
-    try:
-        return await facilitator_of(exchange).settle(exchange.payload, exchange.requirements)
-    except FacilitatorUnavailable as exc:
-        raise GatewayError(exc.status, str(exc)) from None
-
-
-def settle_failure(result: SettleResponse) -> str:
-    detail = f": {result.error_message}" if result.error_message else ""
-    return f"payment could not be settled ({result.error_reason or 'unknown reason'}{detail})"
-
-
-def payment_response_header(result: SettleResponse) -> tuple[bytes, bytes]:
-    return (b"payment-response", encode_payment_response_header(result).encode())
-
-
-# --- proxying -----------------------------------------------------------------
-
-
-async def open_upstream(runtime: Runtime, exchange: Exchange) -> aiohttp.ClientResponse:
-    scope, route = exchange.scope, exchange.route
-    raw_path = scope.get("raw_path") or scope["path"].encode()
-    try:
-        url = upstream_target(
-            route.upstream.base_url,
-            route.path_template,
-            raw_path.decode("latin-1"),
-            exchange.params,
-            scope.get("query_string", b"").decode("latin-1"),
-        )
-    except PathError as exc:
-        raise GatewayError(400, str(exc)) from None
-    client = scope.get("client")
-    injected = route.upstream.headers
-    if exchange.quote is not None and exchange.quote.metering is not None:
-        injected = {**injected, "accept-encoding": "identity"}  # usage must be readable
-    headers = upstream_headers(
-        scope["headers"],
-        injected,
-        forwarded_for=client[0] if client else None,
-        forwarded_proto=scope.get("scheme", "http"),
-    )
-    try:
-        return await runtime.pool.send(
-            route.upstream, scope["method"], url, headers, request_body(exchange)
-        )
-    except UpstreamError as exc:
-        raise GatewayError(exc.status, str(exc)) from None
-
-
-def request_body(exchange: Exchange) -> bytes | AsyncIterator[bytes] | None:
-    if exchange.quote is not None and exchange.quote.metering is not None:
-        return exchange.quote.metering.body  # the caller's body with the output cap written in
-    if exchange.raw_body is not None:
-        return exchange.raw_body
-    has_body = "content-length" in exchange.headers and exchange.headers["content-length"] != "0"
-    if has_body or "transfer-encoding" in exchange.headers:
-        return stream_request_body(exchange.receive)
-    return None
-
-
-async def proxy_and_relay(runtime: Runtime, exchange: Exchange, send: Send) -> None:
-    upstream = await open_upstream(runtime, exchange)
-    await relay(upstream, send, exchange.extra_headers, usage_stripper(exchange, upstream))
-
-
-async def proxy_then_settle(
-    runtime: Runtime, exchange: Exchange, send: Send, offered: list[PaymentRequirements]
-) -> bool:
-    """After-response settlement. Returns True when a response was bought."""
-    upstream = await open_upstream(runtime, exchange)
-    if upstream.status >= 500:
-        await relay(upstream, send, [])  # the caller sees the failure and keeps its funds
-        return False
-    try:
-        settled = await settle_payment(exchange)
-    except GatewayError:
-        upstream.release()
-        raise
-    if not settled.success:
-        upstream.release()
-        await send_payment_required(exchange, send, offered, error=settle_failure(settled))
-        return False
-    await relay(
-        upstream, send, [payment_response_header(settled)], usage_stripper(exchange, upstream)
-    )
-    return True
-
-
-async def proxy_metered(
-    runtime: Runtime, exchange: Exchange, send: Send, offered: list[PaymentRequirements]
-) -> bool:
-    """upto: proxy, meter the real usage, settle exactly that. True when a response was bought."""
-    quote = exchange.quote
-    assert quote is not None and quote.metering is not None
-    upstream = await open_upstream(runtime, exchange)
-    if upstream.status >= 500:
-        await relay(upstream, send, [])
-        return False
-    if is_event_stream(upstream):
-        settle = metered_settler(exchange, during_stream=True)
-        await relay_metered_stream(upstream, send, quote.metering, quote.model, settle)
-        return True
-    settle = metered_settler(exchange, during_stream=False)
-    try:
-        result = await relay_metered_json(upstream, send, quote.metering, quote.model, settle)
-    except (aiohttp.ClientError, TimeoutError, MeteredBodyTooLarge) as exc:
-        raise GatewayError(502, f"upstream answer could not be read: {exc}") from None
-    if isinstance(result, SettleResponse):
-        await send_payment_required(exchange, send, offered, error=settle_failure(result))
-        return False
-    return True
-
-
-def metered_settler(exchange: Exchange, *, during_stream: bool) -> Settle:
-    """Settle a metered amount against the ceiling the caller authorized."""
-
-    async def settle(amount: int, receipt: dict[str, Any]) -> SettleResponse:
-        assert exchange.requirements is not None and exchange.payload is not None
-        metered = exchange.requirements.model_copy(update={"amount": str(amount)})
-        try:
-            result = await facilitator_of(exchange).settle(exchange.payload, metered)
-        except FacilitatorUnavailable as exc:
-            if not during_stream:
-                raise GatewayError(exc.status, str(exc)) from None
-            result = SettleResponse(
-                success=False,
-                error_reason="facilitator_unavailable",
-                error_message=str(exc),
-                transaction="",
-                network=exchange.requirements.network,
-            )
-        return result.model_copy(update={"extra": {**(result.extra or {}), "receipt": receipt}})
-
-    return settle
-
-
-def usage_stripper(exchange: Exchange, upstream: aiohttp.ClientResponse) -> StreamMeter | None:
-    """A meter that removes the usage chunk the gateway asked for and the caller did not."""
-    metering = exchange.quote.metering if exchange.quote is not None else None
-    if metering is None or not metering.strip_usage_chunk or not is_event_stream(upstream):
-        return None
-    return StreamMeter(metering.shape, strip_usage_chunk=True)
 
 
 async def ensure_upto(offer: PaymentOffer, facilitator: GuardedFacilitator, key: str) -> None:
@@ -409,39 +218,248 @@ async def ensure_upto(offer: PaymentOffer, facilitator: GuardedFacilitator, key:
         )
 
 
-async def relay(
-    upstream: aiohttp.ClientResponse,
-    send: Send,
-    extra: list[tuple[bytes, bytes]],
-    rewrite: StreamMeter | None = None,
+async def send_payment_required(
+    exchange: Exchange, send: Send, offered: list[PaymentRequirements], error: str | None
 ) -> None:
-    headers = downstream_headers(upstream.raw_headers)
-    length = upstream.headers.get("content-length")
-    if length is not None and rewrite is None:
-        headers.append((b"content-length", length.encode()))
-    headers.extend(extra)
-    await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
+    required = payment_required(offered, resource_url(exchange), error, exchange.route.description)
+    body = required.model_dump(by_alias=True, exclude_none=True)
+    exchange.trace.status = 402
+    await send_json(
+        send,
+        402,
+        body,
+        [(b"payment-required", encode_payment_required_header(required).encode())],
+    )
+
+
+def resource_url(exchange: Exchange) -> str:
+    scope = exchange.scope
+    host = exchange.headers.get("host") or "localhost"
+    return f"{scope.get('scheme', 'http')}://{host}{scope['path']}"
+
+
+# --- payment ------------------------------------------------------------------
+
+
+async def take_payment(
+    runtime: Runtime, exchange: Exchange, offered: list[PaymentRequirements]
+) -> str | None:
+    """Decode the payment, bind it to this price and reserve it; None, or why not."""
+    assert exchange.header is not None
     try:
-        async for chunk in upstream.content.iter_any():
-            out = rewrite.feed(chunk) if rewrite is not None else chunk
-            if out:
-                await send({"type": "http.response.body", "body": out, "more_body": True})
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        # Headers are out; all we can do is end the stream early and say why in the log.
-        log.warning("upstream stream ended early: %s", exc)
-    finally:
-        upstream.release()
-    tail = rewrite.finish() if rewrite is not None else b""
-    await send({"type": "http.response.body", "body": tail, "more_body": False})
+        exchange.payload = decode_payment(exchange.header)
+        exchange.requirements = bind_to_price(exchange.payload, offered)
+    except PaymentRejected as exc:
+        return str(exc)
+    runtime.accounting.paid_with(exchange.trace, exchange.payload, payer_of(exchange.payload))
+    exchange.trace.settlement = exchange.route.settlement
+    key = payment_key(exchange.payload)
+    if not await runtime.replay.reserve(key, SPENT_CLAIM_SECONDS):
+        return "this payment has already been used for a request"
+    exchange.reserved_key = key
+    return None
+
+
+async def verify_payment(runtime: Runtime, exchange: Exchange) -> str | None:
+    """None when the facilitator accepts the payment, else the caller-facing reason."""
+    assert exchange.payload is not None and exchange.requirements is not None
+    try:
+        result = await facilitator_of(exchange).verify(exchange.payload, exchange.requirements)
+    except FacilitatorUnavailable as exc:
+        raise GatewayError(exc.status, str(exc)) from None
+    if result.is_valid:
+        runtime.accounting.payment("verified")
+        return None
+    runtime.accounting.payment("rejected")
+    reason = result.invalid_reason or "invalid payment"
+    detail = f": {result.invalid_message}" if result.invalid_message else ""
+    return f"payment was refused by the facilitator ({reason}{detail})"
+
+
+# --- serving ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Answer:
+    """The upstream's answer as the caller will get it, after onResponse."""
+
+    upstream: aiohttp.ClientResponse
+    status: int
+    headers: RawHeaders
+    body: bytes | None  # read whole (for a hook or metering); None: streamed through
+    settle: bool = True
+
+
+async def serve_free(runtime: Runtime, exchange: Exchange, send: Send) -> None:
+    answer = await fetch(runtime, exchange, buffer=False)
+    await deliver(exchange, answer, send, [])
+
+
+async def serve_settled_first(
+    runtime: Runtime, exchange: Exchange, send: Send, offered: list[PaymentRequirements]
+) -> bool:
+    """before-response: the facilitator's settle verifies the payment and moves it in one
+    round trip; only then is the upstream called."""
+    assert exchange.requirements is not None
+    settled = await settle(runtime, exchange, exchange.requirements, after_serving=False)
+    if not settled.success:
+        await send_payment_required(exchange, send, offered, error=settle_failure(settled))
+        return False
+    answer = await fetch(runtime, exchange, buffer=False)  # paid: the claim stays from here on
+    if not answer.settle:
+        log.warning("route %s: onResponse said settle=False after settling", exchange.route.key)
+    await deliver(exchange, answer, send, [payment_response_header(settled)])
+    return True
+
+
+async def serve_then_settle(
+    runtime: Runtime, exchange: Exchange, send: Send, offered: list[PaymentRequirements]
+) -> bool:
+    """after-response: charge only when the upstream answered below 500 (and no hook said no)."""
+    refusal = await verify_payment(runtime, exchange)
+    if refusal is not None:
+        await send_payment_required(exchange, send, offered, error=refusal)
+        return False
+    answer = await fetch(runtime, exchange, buffer=False)
+    if not await chargeable(runtime, exchange, answer):
+        await deliver(exchange, answer, send, [])
+        return False
+    assert exchange.requirements is not None
+    try:
+        settled = await settle(runtime, exchange, exchange.requirements, after_serving=True)
+    except GatewayError:
+        answer.upstream.release()
+        raise
+    if not settled.success:
+        answer.upstream.release()
+        await send_payment_required(exchange, send, offered, error=settle_failure(settled))
+        return False
+    await deliver(exchange, answer, send, [payment_response_header(settled)])
+    return True
+
+
+async def serve_metered(
+    runtime: Runtime, exchange: Exchange, send: Send, offered: list[PaymentRequirements]
+) -> bool:
+    """upto: proxy, meter the real usage, settle exactly that (never above the ceiling)."""
+    quote = exchange.quote
+    assert quote is not None and quote.metering is not None
+    metering = quote.metering
+    refusal = await verify_payment(runtime, exchange)
+    if refusal is not None:
+        await send_payment_required(exchange, send, offered, error=refusal)
+        return False
+    answer = await fetch(runtime, exchange, buffer=True)
+    if not await chargeable(runtime, exchange, answer):
+        await deliver(exchange, answer, send, [])
+        return False
+    if answer.body is None:  # a stream: settle after the last event, receipt as SSE comment
+
+        async def settle_stream(amount: int, usage: Usage | None) -> SettleResponse:
+            return await settle_metered(runtime, exchange, amount, usage, in_stream=True)
+
+        exchange.trace.status = answer.status
+        outcome = await relay_metered_stream(
+            answer.upstream, send, metering, settle_stream, (answer.status, answer.headers)
+        )
+        if outcome.settled is None:
+            runtime.accounting.not_settled(exchange.trace, "no usage to charge")
+        return True
+    usage = json_usage(metering, answer.body, answer.status)
+    amount = metering.charge(usage) if usage is not None else 0
+    extra: RawHeaders = []
+    if amount:
+        settled = await settle_metered(runtime, exchange, amount, usage, in_stream=False)
+        if not settled.success:
+            await send_payment_required(exchange, send, offered, error=settle_failure(settled))
+            return False
+        extra.append(payment_response_header(settled))
+    else:
+        runtime.accounting.not_settled(exchange.trace, "no usage to charge")
+    await deliver(exchange, answer, send, extra)
+    return True
+
+
+async def chargeable(runtime: Runtime, exchange: Exchange, answer: Answer) -> bool:
+    """Whether a verified payment may be settled for this answer; says why not if not."""
+    if answer.status >= 500:
+        reason = f"upstream answered {answer.status}"
+        runtime.accounting.not_settled(exchange.trace, reason)
+        await on_error(exchange, reason)
+        return False
+    if not answer.settle:
+        runtime.accounting.not_settled(exchange.trace, "onResponse hook said settle=False")
+        return False
+    return True
+
+
+async def fetch(runtime: Runtime, exchange: Exchange, *, buffer: bool) -> Answer:
+    """Call the upstream and let onResponse see (and change) its answer.
+
+    The answer is read whole when `buffer` (metering) or an onResponse hook needs
+    it, except for event streams, which are always relayed as they arrive.
+    """
+    try:
+        upstream = await open_upstream(runtime, exchange)
+    except GatewayError as exc:
+        await on_error(exchange, exc.message)
+        raise
+    hooks = exchange.route.hooks
+    wants_hook = hooks.has("onResponse")
+    body = None
+    if (buffer or wants_hook) and not is_event_stream(upstream):
+        body = await read_whole(upstream)
+    answer = Answer(upstream, upstream.status, downstream_headers(upstream.raw_headers), body)
+    if wants_hook:
+        try:
+            await apply_on_response(exchange, answer)
+        except GatewayError:
+            upstream.release()
+            raise
+    return answer
+
+
+async def apply_on_response(exchange: Exchange, answer: Answer) -> None:
+    response = hook_response(answer.status, answer.upstream.raw_headers, answer.body)
+    ctx = exchange.hook_context("onResponse", response=response)
+    override = await exchange.route.hooks.run_on_response(ctx)
+    if override is None:
+        return
+    answer.settle = override.settle
+    if answer.body is not None:
+        answer.status, answer.headers, answer.body = apply_override(
+            override, answer.status, answer.headers, answer.body
+        )
+        return
+    if override.body is not None:
+        log.warning("route %s: onResponse cannot replace a streamed body", exchange.route.key)
+    head_only = ResponseOverride(status=override.status, headers=override.headers)
+    answer.status, answer.headers, _ = apply_override(head_only, answer.status, answer.headers, b"")
+
+
+async def deliver(exchange: Exchange, answer: Answer, send: Send, extra: RawHeaders) -> None:
+    exchange.trace.status = answer.status
+    if answer.body is not None:
+        await send_buffered(send, answer.status, answer.headers, answer.body, extra)
+        return
+    rewrite = usage_stripper(exchange, answer.upstream)
+    await relay(answer.upstream, send, extra, rewrite, (answer.status, answer.headers))
+
+
+async def on_error(exchange: Exchange, error: str) -> None:
+    hooks = exchange.route.hooks
+    if hooks.has("onError") and exchange.facts is not None:
+        await hooks.run_on_error(exchange.hook_context("onError", error=error))
 
 
 async def send_error(send: Send, error: GatewayError) -> None:
+    if isinstance(error, Rejected):
+        status, body, headers = render_reject(error.reject)
+        await send_response(send, status, body, headers)
+        return
     await send_response(
         send,
         error.status,
         json_bytes({"error": error.message}),
         [(b"content-type", b"application/json"), *error.headers],
     )
-
-
-__all__ = ["ClientDisconnected", "Exchange", "handle_route", "send_error"]

@@ -1,8 +1,8 @@
 """Relaying a per-token (upto) response while metering it, then settling the usage.
 
-JSON responses are read whole (usage sits at the end), settled, and delivered
-with PAYMENT-RESPONSE. Streams are relayed as they arrive; the settlement
-happens after the last event, and its result reaches the caller as a final
+JSON responses are read whole (usage sits at the end), metered with
+json_usage, settled, and delivered with PAYMENT-RESPONSE. Streams are relayed
+as they arrive; the settlement happens after the last event, and its result reaches the caller as a final
 SSE comment line (`: x402-receipt <base64 JSON>`), which SSE clients ignore.
 """
 
@@ -27,9 +27,10 @@ log = logging.getLogger("farebox.metered")
 
 MAX_METERED_BODY = 64 * 1024 * 1024
 RECEIPT_COMMENT = b": x402-receipt "
+RawHeaders = list[tuple[bytes, bytes]]
 
-Settle = Callable[[int, dict[str, Any]], Awaitable[SettleResponse]]
-"""Settle this many atomic units; the dict is the receipt to attach."""
+Settle = Callable[[int, Usage | None], Awaitable[SettleResponse]]
+"""Settle this many atomic units for this usage (the settler attaches the receipt)."""
 
 
 class MeteredBodyTooLarge(Exception):
@@ -55,7 +56,10 @@ def receipt(
         "model": model,
         "amount": str(amount),
         "ceiling": str(metering.ceiling),
-        "rates": metering.rates.describe(),
+        # the rates charged: a tiered catalog price depends on the real input count
+        "rates": metering.rates_for(
+            usage.input_tokens if usage is not None else metering.input_bound
+        ).describe(),
     }
     if usage is not None:
         body.update(
@@ -67,47 +71,37 @@ def receipt(
     return body
 
 
-async def relay_metered_json(
-    upstream: aiohttp.ClientResponse,
-    send: Send,
-    metering: Metering,
-    model: str | None,
-    settle: Settle,
-) -> MeteredOutcome | SettleResponse:
-    """Read, meter, settle, deliver. Returns the failed SettleResponse when settlement failed
-    (the caller then answers 402 and the upstream's body is never delivered)."""
+def json_usage(metering: Metering, body: bytes, status: int) -> Usage | None:
+    """The usage to charge for a JSON answer: reported, else estimated; None: charge nothing."""
     try:
-        body = await _read_capped(upstream)
-    finally:
-        upstream.release()
-    usage = _json_usage(metering, body, upstream.status)
-    amount = metering.charge(usage) if usage is not None else 0
-    settled = await settle(amount, receipt(model, metering, usage, amount)) if amount else None
-    if settled is not None and not settled.success:
-        return settled
-    headers = downstream_headers(upstream.raw_headers)
-    headers.append((b"content-length", str(len(body)).encode()))
-    if settled is not None:
-        headers.append((b"payment-response", encode_payment_response_header(settled).encode()))
-    await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-    return MeteredOutcome(usage, amount, settled, delivered=True)
+        parsed = json.loads(body) if body else None
+    except ValueError:
+        parsed = None
+    reported = usage_from_json(metering.shape, parsed) if parsed is not None else None
+    if reported is not None or status >= 400:
+        return reported  # an upstream error without usage billed nothing: neither do we
+    if parsed is None:
+        return None
+    return estimate_from_json(
+        metering.shape, parsed, metering.input_bound, output_cap=metering.output_cap
+    )
 
 
 async def relay_metered_stream(
     upstream: aiohttp.ClientResponse,
     send: Send,
     metering: Metering,
-    model: str | None,
     settle: Settle,
+    start: tuple[int, RawHeaders] | None = None,
 ) -> MeteredOutcome:
+    """Relay, meter, then settle; `start` overrides the status and headers (a hook's)."""
     meter = StreamMeter(metering.shape, strip_usage_chunk=metering.strip_usage_chunk)
-    headers = downstream_headers(upstream.raw_headers)
-    await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
+    status, headers = start or (upstream.status, downstream_headers(upstream.raw_headers))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     completed = await _pump(upstream, send, meter)
     usage = _stream_usage(metering, meter, completed, upstream.status)
     amount = metering.charge(usage) if usage is not None else 0
-    settled = await settle(amount, receipt(model, metering, usage, amount)) if amount else None
+    settled = await settle(amount, usage) if amount else None
     if settled is not None:
         line = RECEIPT_COMMENT + encode_payment_response_header(settled).encode() + b"\n\n"
         await send({"type": "http.response.body", "body": line, "more_body": True})
@@ -136,21 +130,6 @@ async def _pump(upstream: aiohttp.ClientResponse, send: Send, meter: StreamMeter
     return completed
 
 
-def _json_usage(metering: Metering, body: bytes, status: int) -> Usage | None:
-    try:
-        parsed = json.loads(body) if body else None
-    except ValueError:
-        parsed = None
-    reported = usage_from_json(metering.shape, parsed) if parsed is not None else None
-    if reported is not None or status >= 400:
-        return reported  # an upstream error without usage billed nothing: neither do we
-    if parsed is None:
-        return None
-    return estimate_from_json(
-        metering.shape, parsed, metering.input_bound, output_cap=metering.output_cap
-    )
-
-
 def _stream_usage(
     metering: Metering, meter: StreamMeter, completed: bool, status: int
 ) -> Usage | None:
@@ -161,14 +140,3 @@ def _stream_usage(
     if not completed and meter.delivered_output_bytes == 0:
         return None  # failed before any output: nothing was delivered, nothing is charged
     return meter.estimate(metering.input_bound, output_cap=metering.output_cap)
-
-
-async def _read_capped(upstream: aiohttp.ClientResponse) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in upstream.content.iter_any():
-        size += len(chunk)
-        if size > MAX_METERED_BODY:
-            raise MeteredBodyTooLarge(f"upstream answer is larger than {MAX_METERED_BODY} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from farebox.accounting import Accounting
+from farebox.hooks.hookset import HookSet
+from farebox.hooks.runner import HookThreads
+from farebox.hooks.types import HookRoute
 from farebox.payments.facilitator_client import GuardedFacilitator
 from farebox.payments.offer import PaymentOffer
 from farebox.pricing.quote import RoutePricer
@@ -19,7 +23,7 @@ class CompiledRoute:
     key: str
     method: str
     path: str
-    pricer: RoutePricer
+    pricer: RoutePricer  # a FunctionPricer is awaited (quote_async)
     upstream: UpstreamSettings
     path_template: str | None
     offer: PaymentOffer | None  # None: the route can only ever be free
@@ -27,6 +31,8 @@ class CompiledRoute:
     settlement: str
     description: str | None = None
     pricing: dict[str, object] = field(default_factory=dict)  # for discovery
+    hooks: HookSet = field(default_factory=HookSet)
+    hook_route: HookRoute | None = None  # what hooks see of the route (None: no hooks)
 
 
 @dataclass(slots=True)
@@ -40,3 +46,6 @@ class Runtime:
     trust_proxy: bool | int = False
     max_priced_body: int = DEFAULT_MAX_PRICED_BODY
     facilitators: list[GuardedFacilitator] = field(default_factory=list)
+    accounting: Accounting = field(default_factory=lambda: Accounting(None, None))
+    ledger_location: str | None = None  # opened at startup; None: no ledger
+    hook_threads: HookThreads | None = None  # where sync hooks run; closed at shutdown

@@ -35,7 +35,7 @@ def test_unknown_key_without_a_close_match_lists_the_allowed_keys() -> None:
         'routes."GET /data".zzzzzz: unknown key; allowed keys here: upstream, path, price, '
         "match, fallback, accepts, payTo, settlement, metadata, facilitator, type, models, "
         "markup, allowModels, unknownModels, modelFrom, deployments, maxOutputTokens, schemes, "
-        "provider"
+        "provider, hooks"
     ]
 
 
@@ -57,14 +57,14 @@ def test_camel_case_alias_is_used_in_paths() -> None:
     ]
 
 
-@pytest.mark.parametrize("key", ["hooks", "rateLimit", "verificationCache"])
+@pytest.mark.parametrize("key", ["rateLimit", "verificationCache"])
 def test_route_keys_of_later_versions_are_not_supported_yet(key: str) -> None:
     assert problems(f'"POST /v1/chat": {{upstream: api, price: "$0.01", {key}: {{}}}}') == [
         f'routes."POST /v1/chat".{key}: {NOT_YET}'
     ]
 
 
-@pytest.mark.parametrize("key", ["hooks", "stores", "rateLimit", "settlement"])
+@pytest.mark.parametrize("key", ["rateLimit", "settlement"])
 def test_top_level_keys_of_later_versions_are_not_supported_yet(key: str) -> None:
     text = BASE + f"{key}: {{}}\n" + FREE_ROUTE
     assert problems_of(text) == [f"{key}: {NOT_YET}"]
@@ -78,9 +78,11 @@ def test_reserved_keys_are_never_real_fields() -> None:
         assert not keys & fields, model
 
 
-def test_pricing_functions_are_not_supported_yet() -> None:
-    assert problems('"GET /data": {upstream: api, price: {fn: ./price.py}}') == [
-        f'routes."GET /data".price: pricing functions (price: {{fn: ...}}) are {NOT_YET}'
+def test_pricing_function_only_as_a_route_price() -> None:
+    rule = '{where: {query.a: "1"}, price: {fn: ./price.py}}'
+    assert problems(f'"GET /data": {{upstream: api, match: [{rule}], fallback: "$1"}}') == [
+        'routes."GET /data".match[0].price: a pricing function (price: {fn: ...}) can only be '
+        "a route's price"
     ]
 
 

@@ -16,6 +16,7 @@ from tests.integration.conftest import GatewayFactory, Upstream, base_config
 from tests.support.payer import new_account, paying_client
 
 ROUTES = '  "GET /data":\n    upstream: api\n    price: "$0.01"\n'
+AFTER = ROUTES + "    settlement: after-response\n"
 
 
 @pytest.fixture
@@ -31,22 +32,27 @@ def slow_facilitator() -> Iterator[str]:
         yield server.url
 
 
-async def test_facilitator_down_is_502(gateway: GatewayFactory, upstream: Upstream) -> None:
-    url = gateway(base_config(ROUTES).replace('"{facilitator}"', '"http://127.0.0.1:9"'))
+@pytest.mark.parametrize(("routes", "step"), [(ROUTES, "settle"), (AFTER, "verify")])
+async def test_facilitator_down_is_502(
+    gateway: GatewayFactory, upstream: Upstream, routes: str, step: str
+) -> None:
+    url = gateway(base_config(routes).replace('"{facilitator}"', '"http://127.0.0.1:9"'))
     async with paying_client(new_account()) as client:
         response = await client.get(f"{url}/data")
     assert response.status_code == 502
-    assert "facilitator" in response.json()["error"] and "verify" in response.json()["error"]
+    error = response.json()["error"]
+    assert f"failed during {step}: connection refused or unreachable" in error
     assert upstream.log.requests == []
 
 
+@pytest.mark.parametrize(("routes", "step"), [(ROUTES, "settle"), (AFTER, "verify")])
 async def test_facilitator_slow_is_504(
-    gateway: GatewayFactory, upstream: Upstream, slow_facilitator: str
+    gateway: GatewayFactory, upstream: Upstream, slow_facilitator: str, routes: str, step: str
 ) -> None:
-    config = base_config(ROUTES).replace('"{facilitator}"', f'"{slow_facilitator}"')
+    config = base_config(routes).replace('"{facilitator}"', f'"{slow_facilitator}"')
     url = gateway(config, facilitator_timeout=0.5)
     async with paying_client(new_account()) as client:
         response = await client.get(f"{url}/data")
     assert response.status_code == 504
-    assert "did not answer verify within 0.5s" in response.json()["error"]
+    assert f"did not answer {step} within 0.5s" in response.json()["error"]
     assert upstream.log.requests == []

@@ -147,7 +147,11 @@ class RouteAuditor:
         self.upstream_url = config.upstreams[route.upstream].url
         self.provider = route.provider or catalog.provider_for_url(self.upstream_url)
         self.fallback = next(
-            (p for p in (route.fallback, route.price, config.defaults.price) if p is not None),
+            (
+                p
+                for p in (route.fallback, route.static_price, config.defaults.price)
+                if p is not None
+            ),
             None,
         )
         self.table = ModelPriceTable(

@@ -114,7 +114,8 @@ def check_payments(config: Config) -> list[Problem]:
     unpayable: list[str] = []
     for key, route in config.routes.items():
         problems += _check_llm_fields(key, route)
-        if not route.token_based and not route.match and base_price(config, route) is None:
+        priced_by_code = route.token_based or route.price_fn is not None
+        if not priced_by_code and not route.match and base_price(config, route) is None:
             problems.append(Problem(("routes", key), _NO_PRICE))
             continue
         if not is_paid(config, route):

@@ -35,7 +35,7 @@ def pay_to_for(config: Config, route: Route, network: str, *, rule: MatchRule | 
 
 def base_price(config: Config, route: Route) -> int | None:
     """The price when no match rule applies: price, else fallback, else defaults.price."""
-    for price in (route.price, route.fallback, config.defaults.price):
+    for price in (route.static_price, route.fallback, config.defaults.price):
         if price is not None:
             return price
     return None
@@ -49,4 +49,8 @@ def route_prices(config: Config, route: Route) -> list[int]:
 
 def is_paid(config: Config, route: Route) -> bool:
     # A token-based route prices per model (or from the catalog): it can always charge.
-    return route.token_based or any(price > 0 for price in route_prices(config, route))
+    return (
+        route.token_based
+        or route.price_fn is not None
+        or any(price > 0 for price in route_prices(config, route))
+    )

@@ -35,7 +35,7 @@ NOT_YET = "not supported yet by this farebox version"
 
 def _price(value: object) -> int:
     if isinstance(value, dict) and "fn" in value:
-        raise ValueError(f"pricing functions (price: {{fn: ...}}) are {NOT_YET}")
+        raise ValueError("a pricing function (price: {fn: ...}) can only be a route's price")
     return parse_price(value)
 
 
@@ -177,6 +177,40 @@ class Accept(Strict):
 class Defaults(Strict):
     price: AtomicPrice | None = None
     timeout: float = Field(default=30.0, gt=0, description="upstream timeout in seconds")
+    hook_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        alias="hookTimeout",
+        description="seconds a hook or pricing function may run",
+    )
+    max_price: AtomicPrice = Field(
+        default=10_000_000,
+        alias="maxPrice",
+        description="the most a pricing function or hook may charge",
+    )
+
+
+class Stores(Strict):
+    ledger: str | None = Field(
+        default=None, description='an SQLite file, or a "postgresql://" URL for several instances'
+    )
+
+
+class PricingFunctionRef(Strict):
+    """price: {fn: "pricing/completions.py"}: a Python function prices each request."""
+
+    fn: str = Field(min_length=1, description="a Python file defining price(req)")
+    max_price: AtomicPrice | None = Field(default=None, alias="maxPrice")
+
+
+def _route_price_kind(value: Any) -> str:
+    return "fn" if isinstance(value, dict | PricingFunctionRef) else "static"
+
+
+RoutePrice = Annotated[
+    Annotated[AtomicPrice, Tag("static")] | Annotated[PricingFunctionRef, Tag("fn")],
+    Discriminator(_route_price_kind),
+]
 
 
 class Upstream(Strict):
@@ -245,7 +279,7 @@ ModelSource = Annotated[str, AfterValidator(_model_source)]
 class Route(Strict):
     upstream: str = Field(description="the name of an entry under upstreams")
     path: str | None = None
-    price: AtomicPrice | None = None
+    price: RoutePrice | None = None
     match: list[MatchRule] = Field(default_factory=list)
     fallback: AtomicPrice | None = None
     accepts: list[Accept] | None = Field(default=None, min_length=1)
@@ -265,9 +299,20 @@ class Route(Strict):
     schemes: list[PaymentScheme] | None = Field(default=None, min_length=1)
     provider: str | None = None
 
+    hooks: dict[str, str] = Field(default_factory=dict)
+
     @property
     def token_based(self) -> bool:
         return self.type is not None
+
+    @property
+    def static_price(self) -> int | None:
+        """`price` when it is a fixed amount (not a pricing function)."""
+        return self.price if isinstance(self.price, int) else None
+
+    @property
+    def price_fn(self) -> PricingFunctionRef | None:
+        return self.price if isinstance(self.price, PricingFunctionRef) else None
 
 
 class Config(Strict):
@@ -278,12 +323,14 @@ class Config(Strict):
     facilitator: FacilitatorRef | None = None
     upstreams: dict[str, Upstream] = Field(default_factory=dict)
     routes: dict[RouteKeyText, Route] = Field(default_factory=dict)
+    hooks: dict[str, str] = Field(default_factory=dict)
+    stores: Stores = Field(default_factory=Stores)
 
 
 NOT_YET_SUPPORTED: Mapping[type[BaseModel], frozenset[str]] = {
-    Config: frozenset({"hooks", "stores", "rateLimit", "settlement"}),
+    Config: frozenset({"rateLimit", "settlement"}),
     Defaults: frozenset({"rateLimit", "verificationCache"}),
-    Route: frozenset({"hooks", "rateLimit", "verificationCache"}),
+    Route: frozenset({"rateLimit", "verificationCache"}),
 }
 """Keys of the tollbooth format that this version does not implement yet.
 

@@ -150,7 +150,7 @@ async def _metered_story(out: Callable[[str], None], gateway: str, fac: str) -> 
         reply = paid.json()
         receipt = decode_payment_response_header(paid.headers["payment-response"])
         details = (receipt.extra or {}).get("receipt", {})
-        out(f"   <- 200 \"{reply['choices'][0]['message']['content'][:60]}...\"")
+        out(f'   <- 200 "{reply["choices"][0]["message"]["content"][:60]}..."')
         out(
             f"      ceiling authorized {format_dollars(int(details['ceiling']))} (upto), "
             f"usage {details['inputTokens']} in + {details['outputTokens']} out tokens"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
+import aiohttp
 import httpx
 from x402.http import FacilitatorConfig, HTTPFacilitatorClient
 from x402.schemas import (
@@ -71,7 +72,7 @@ class GuardedFacilitator:
             raise self._unavailable("supported", exc) from exc
 
     def _unavailable(self, step: str, exc: Exception) -> FacilitatorUnavailable:
-        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        if isinstance(exc, TimeoutError | httpx.TimeoutException | aiohttp.ServerTimeoutError):
             return FacilitatorUnavailable(
                 504, f"facilitator {self.name} did not answer {step} within {self.timeout:g}s"
             )
@@ -85,7 +86,7 @@ def http_facilitator(url: str, timeout: float) -> HTTPFacilitatorClient:
 
 
 def _describe(exc: Exception) -> str:
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, httpx.ConnectError | aiohttp.ClientConnectorError):
         return "connection refused or unreachable"
     text = str(exc).strip() or type(exc).__name__
     return text[:300]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from farebox.config.schema import InheritedPrice, PerTokenPrice, Route
-from farebox.llm.catalog import Catalog, CatalogPrice
+from farebox.llm.catalog import Catalog, CatalogError, CatalogPrice
 from farebox.pricing.globs import OrderedGlobs, is_glob
 from farebox.pricing.quote import PricingError
 from farebox.pricing.rates import TokenRates
@@ -104,10 +104,14 @@ class ModelPriceTable:
         self._upstream_url = upstream_url
         self._flat_fallback = flat_fallback
         self._markup = route.markup
-        if self._markup is None and not route.models and flat_fallback is None:
+        # Bare means the route's own fields: defaults.price stays the last resort,
+        # after the catalog.
+        bare = not route.models and route.static_price is None and route.fallback is None
+        if self._markup is None and bare:
             self._markup = DEFAULT_CATALOG_MARKUP
         # A refusal is cached as its reason: a fresh exception per request keeps tracebacks short.
         self._cache: OrderedDict[str, ModelPrice | str] = OrderedDict()
+        self._check_provider()
         self._check_inheritance()
 
     @property
@@ -198,10 +202,17 @@ class ModelPriceTable:
             return None
         return self._catalog.lookup(model, provider=self._provider, upstream_url=self._upstream_url)
 
+    def _check_provider(self) -> None:
+        """A misspelt provider is a config error, not a lookup failure on every request."""
+        if self._provider is None or self._catalog is None:
+            return
+        try:
+            self._catalog.models_for(self._provider)
+        except CatalogError as exc:
+            raise ValueError(f"provider: {exc}") from None
+
     def _check_inheritance(self) -> None:
         """Resolve every {base: ...} entry once at startup, so a bad base is a config error."""
-        for key, entry in self._route.models.items():
+        for entry in self._route.models.values():
             if isinstance(entry, InheritedPrice):
                 self._base_price(entry.base, depth=1)
-                if not is_glob(key):
-                    self.resolve(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_PREC, Decimal, InvalidOperation, localcontext
 
 from farebox.pricing.money import ATOMIC_PER_DOLLAR, PriceError
 
@@ -71,11 +71,15 @@ class TokenRates:
         """
         cached = min(cached_input_tokens, input_tokens)
         cached_rate = self.cached_input if self.cached_input is not None else self.input
-        exact = (
-            (input_tokens - cached) * self.input
-            + cached * cached_rate
-            + output_tokens * self.output
-        )
+        with localcontext() as context:
+            # Unbounded precision makes these products and sums exact: the default 28 digits
+            # would round long rates, and a sum rounded down could be charged below its cost.
+            context.prec = MAX_PREC
+            exact = (
+                (input_tokens - cached) * self.input
+                + cached * cached_rate
+                + output_tokens * self.output
+            )
         return math.ceil(exact)
 
     def describe(self) -> dict[str, str]:

@@ -95,8 +95,8 @@ def _compile_rule(where: str, index: int, rule: MatchRule) -> tuple[tuple[Predic
 
 def _otherwise(route: Route, defaults: Defaults) -> Quote | None:
     """The static price chain after the rules: price, then fallback, then the default."""
-    if route.price is not None:
-        return Quote(route.price, "price")
+    if route.static_price is not None:
+        return Quote(route.static_price, "price")
     if route.fallback is not None:
         return Quote(route.fallback, "fallback")
     if defaults.price is not None:

@@ -45,7 +45,7 @@ class TokenPricer:
         upstream_url: str,
     ) -> None:
         flat_fallback = next(
-            (p for p in (route.fallback, route.price, defaults.price) if p is not None), None
+            (p for p in (route.fallback, route.static_price, defaults.price) if p is not None), None
         )
         self.table = ModelPriceTable(
             route, flat_fallback=flat_fallback, catalog=catalog, upstream_url=upstream_url
@@ -122,6 +122,7 @@ class TokenPricer:
             strip_usage_chunk=strip,
             body=_json(capped),
             catalog=price.catalog,
+            markup=price.markup,
         )
 
 

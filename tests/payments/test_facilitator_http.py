@@ -11,7 +11,7 @@ from x402.http import HTTPFacilitatorClient
 from x402.http.facilitator_client import FacilitatorResponseError
 from x402.schemas import PaymentPayload, PaymentRequirements
 
-from bench.facilitator_aiohttp import AiohttpFacilitatorClient, request_body
+from farebox.payments.facilitator_http import HttpFacilitator, request_body
 from bench.payments import unsigned_payment_headers
 from bench.services.facilitator_stub import build_stub
 from bench.services.gateway import MERCHANT
@@ -66,7 +66,7 @@ class Recorder:
 
 async def test_verify_and_settle_against_the_stub() -> None:
     with BackgroundServer(build_stub()) as stub:
-        client = AiohttpFacilitatorClient(stub.url)
+        client = HttpFacilitator(stub.url)
         try:
             verified = await client.verify(payload(), REQUIREMENTS)
             settled = await client.settle(payload(), REQUIREMENTS)
@@ -81,7 +81,7 @@ async def test_verify_and_settle_against_the_stub() -> None:
 async def test_posts_the_wire_format_to_verify() -> None:
     recorder = Recorder(200, b'{"isValid": false, "invalidReason": "insufficient_funds"}')
     with BackgroundServer(recorder) as server:
-        client = AiohttpFacilitatorClient(server.url + "/")
+        client = HttpFacilitator(server.url + "/")
         try:
             verified = await client.verify(payload(), REQUIREMENTS)
         finally:
@@ -106,7 +106,7 @@ async def test_failures_raise_like_the_sdk_client(
     status: int, body: bytes, error: type[Exception], says: str
 ) -> None:
     with BackgroundServer(Recorder(status, body)) as server:
-        client = AiohttpFacilitatorClient(server.url)
+        client = HttpFacilitator(server.url)
         try:
             with pytest.raises(error, match=says.replace("(", r"\(").replace(")", r"\)")):
                 await client.settle(payload(), REQUIREMENTS)
@@ -116,5 +116,5 @@ async def test_failures_raise_like_the_sdk_client(
 
 def test_get_supported_uses_the_stub() -> None:
     with BackgroundServer(build_stub()) as stub:
-        supported = AiohttpFacilitatorClient(stub.url).get_supported()
+        supported = HttpFacilitator(stub.url).get_supported()
     assert supported.kinds[0].scheme == "exact"

@@ -1,17 +1,12 @@
-"""Prototype: a facilitator client on aiohttp instead of the SDK's httpx.
+"""A facilitator client on aiohttp: the SDK's wire format, without httpx on the paid path.
 
-It speaks the same wire format as x402's HTTPFacilitatorClient (POST /verify and
+It speaks exactly what x402's HTTPFacilitatorClient speaks (POST /verify and
 /settle with {"x402Version", "paymentPayload", "paymentRequirements"}; answers
 parsed into the SDK's pydantic models; a non-200 raised as ValueError with the
-status and body, a malformed answer as the SDK's FacilitatorResponseError), so
-the gateway can use it unchanged. It lives in bench/ until the measurement
-decides whether the gateway should adopt it.
-
-Differences from the SDK client, on purpose:
-- one pooled keep-alive aiohttp session, opened lazily inside the running loop;
-- the request body is serialized by pydantic straight to JSON bytes, skipping
-  the SDK's model -> dict -> JSON -> dict -> JSON trip, which ends in the same
-  JSON (its bigint `default=` hook never fires: json.dumps encodes ints itself).
+status and body, a malformed answer as the SDK's FacilitatorResponseError).
+`make bench` measured the SDK's httpx client as what limits paid requests on
+the gateway: this one pools keep-alive connections on aiohttp and serializes
+the request body with pydantic straight to JSON bytes.
 """
 
 from __future__ import annotations
@@ -35,7 +30,7 @@ Answer = TypeVar("Answer", VerifyResponse, SettleResponse)
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
-class AiohttpFacilitatorClient:
+class HttpFacilitator:
     """The async verify/settle surface of HTTPFacilitatorClient, over a pooled aiohttp session."""
 
     def __init__(self, url: str, *, timeout: float = 15.0, max_connections: int = 100) -> None:

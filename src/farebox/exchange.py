@@ -1,0 +1,63 @@
+"""One request's state as it moves through the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from x402.schemas import PaymentPayload, PaymentRequirements, SettleResponse
+
+from farebox.accounting import Trace
+from farebox.asgi import Receive, Scope
+from farebox.hooks.context import hook_payment, hook_quote, hook_request, hook_response
+from farebox.hooks.types import HookContext, HookResponse
+from farebox.pricing.quote import Quote, RequestFacts
+from farebox.runtime import CompiledRoute
+
+
+@dataclass(slots=True)
+class Exchange:
+    scope: Scope
+    receive: Receive
+    route: CompiledRoute
+    params: dict[str, str]
+    headers: dict[str, str]
+    trace: Trace
+    raw_body: bytes | None = None
+    facts: RequestFacts | None = None
+    quote: Quote | None = None
+    header: str | None = None  # the PAYMENT-SIGNATURE as received
+    payload: PaymentPayload | None = None
+    requirements: PaymentRequirements | None = None
+    reserved_key: str | None = None
+    extra_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+    @property
+    def metering_body(self) -> bytes | None:
+        metering = self.quote.metering if self.quote is not None else None
+        return metering.body if metering is not None else None
+
+    def hook_context(
+        self,
+        name: str,
+        *,
+        response: HookResponse | None = None,
+        error: str | None = None,
+        settled: SettleResponse | None = None,
+    ) -> HookContext:
+        """What a hook sees at this point of the request."""
+        assert self.facts is not None and self.route.hook_route is not None
+        payment = None
+        if self.requirements is not None:
+            payment = hook_payment(self.requirements, payer=self.trace.payer, settled=settled)
+        return HookContext(
+            hook=name,
+            request=hook_request(self.facts),
+            route=self.route.hook_route,
+            quote=hook_quote(self.quote) if self.quote is not None else None,
+            payment=payment,
+            response=response,
+            error=error,
+        )
+
+
+__all__ = ["Exchange", "hook_response"]

@@ -1,0 +1,61 @@
+"""Gateway startup and shutdown: connections, the ledger, and settlements a crash left behind."""
+
+from __future__ import annotations
+
+import logging
+
+from x402.schemas import PaymentRequirements
+
+from farebox.payments.header import decode_payment
+from farebox.runtime import Runtime
+from farebox.settlement import settle_failure
+from farebox.stores.ledger import POSTGRES_SCHEMES, PendingSettlement, open_ledger
+from farebox.stores.ledger_retry import Settle, SettleAttempt, retry_pending_settlements
+
+log = logging.getLogger("farebox")
+
+
+async def start(runtime: Runtime) -> None:
+    await runtime.pool.open()
+    location = runtime.ledger_location
+    if location is None:
+        return
+    ledger = await open_ledger(location)
+    runtime.accounting.ledger = ledger
+    log.info("payments ledger: %s", ledger.description)
+    # With one SQLite file there is one gateway: nobody else can hold a lease on its rows.
+    shared = location.startswith(POSTGRES_SCHEMES)
+    await retry_pending_settlements(ledger, pending_settler(runtime), ignore_leases=not shared)
+
+
+async def stop(runtime: Runtime) -> None:
+    ledger = runtime.accounting.ledger
+    if ledger is not None:
+        await ledger.close()
+    await runtime.pool.close()
+    for facilitator in runtime.facilitators:
+        close = getattr(facilitator.inner, "aclose", None)
+        if close is not None:
+            await close()
+    if runtime.hook_threads is not None:
+        runtime.hook_threads.close()
+
+
+def pending_settler(runtime: Runtime) -> Settle:
+    """Settle a payment recorded as pending by an earlier run of this gateway."""
+
+    async def settle(pending: PendingSettlement) -> SettleAttempt:
+        route = runtime.routes.get(pending.row.route)
+        if route is None or route.facilitator is None:
+            raise LookupError(f"route {pending.row.route} is no longer configured with payments")
+        payload = decode_payment(pending.payment_header)
+        requirements = PaymentRequirements.model_validate_json(pending.requirements_json)
+        result = await route.facilitator.settle(payload, requirements)
+        return SettleAttempt(
+            success=result.success,
+            charged=int(requirements.amount) if result.success else 0,
+            tx=result.transaction or None,
+            reason=None if result.success else settle_failure(result),
+        )
+
+    return settle
