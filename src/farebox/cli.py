@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from farebox.audit.check import Shape
 from farebox.config.errors import ConfigError
 from farebox.pricing.money import PriceError, parse_price
 from farebox.pricing.rates import parse_percent
+from farebox.reporting.command import add_report_arguments
 
 CONFIG_HELP = "config file (default: ./farebox.yaml, ./tollbooth.config.yaml)"
 
@@ -66,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run a paid request end to end, narrated")
     demo.set_defaults(run=cmd_demo)
 
+    report = commands.add_parser(
+        "report", help="requests, revenue, cost and margin from the ledger"
+    )
+    report.add_argument("--config", help=CONFIG_HELP)
+    add_report_arguments(report)
+    report.set_defaults(run=cmd_report)
+
     models = commands.add_parser("models", help="check LLM prices against upstream cost")
     model_commands = models.add_subparsers(dest="models_command", required=True)
     audit = model_commands.add_parser("audit", help="is every model priced above cost?")
@@ -73,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--margin", default="20%", help='target margin (default "20%%")')
     audit.add_argument("--shape", default="1000:500", help="reference INPUT:OUTPUT tokens")
     audit.add_argument("--json", action="store_true", help="machine-readable output")
+    audit.add_argument(
+        "--since",
+        default="30d",
+        help='use token shapes observed in the ledger over this window (30d; "none" to skip)',
+    )
     audit.set_defaults(run=cmd_models_audit)
     suggest = model_commands.add_parser("suggest", help="print a models: block at a margin")
     suggest.add_argument("--config", help=CONFIG_HELP)
@@ -87,6 +102,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     from farebox.app import build_app
     from farebox.config.loader import find_config, load_config
+    from farebox.observability.logs import configure_json_logging
     from farebox.serving import bind_socket, uvicorn_config
 
     loaded = load_config(find_config(args.config))
@@ -95,9 +111,16 @@ def cmd_start(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else gateway.port
     app = build_app(loaded)
     sock = bind_socket(host, port)
-    print(f"farebox listening on http://{host}:{sock.getsockname()[1]} ({loaded.path})")
-    server = uvicorn.Server(uvicorn_config(app, log_level="info"))
-    asyncio.run(server.serve(sockets=[sock]))
+    configure_json_logging()
+    logging.getLogger("farebox").info(
+        "farebox listening on http://%s:%s (%s)", host, sock.getsockname()[1], loaded.path
+    )
+    # The config, SDK and catalog are built once and live forever: keep them out of
+    # every garbage collection (measured: p99 on the free route from ~50 ms to ~5 ms).
+    gc.collect()
+    gc.freeze()
+    server = uvicorn.Server(uvicorn_config(app, log_level="warning"))
+    server.run(sockets=[sock])
     return 0
 
 
@@ -123,15 +146,38 @@ def cmd_facilitator(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from farebox.reporting.command import run_report
+
+    return run_report(args, lambda: config_ledger(args.config))
+
+
+def config_ledger(explicit: str | None) -> str:
+    """The ledger a config file uses (`stores.ledger`, or the file next to it)."""
+    from farebox.config.loader import find_config, load_config
+    from farebox.stores.ledger import ledger_location
+
+    loaded = load_config(find_config(explicit))
+    return ledger_location(loaded.config.stores.ledger, loaded.base_dir)
+
+
 def cmd_models_audit(args: argparse.Namespace) -> int:
     from farebox.audit.check import audit_config
+    from farebox.audit.observed import observed_shapes
     from farebox.audit.render import render_json, render_text
     from farebox.config.loader import find_config, load_config
     from farebox.llm.catalog import Catalog
+    from farebox.stores.ledger import ledger_location
 
     margin, shape = _margin(args.margin), _shape(args.shape)
     loaded = load_config(find_config(args.config))
-    report = audit_config(loaded.config, Catalog(), target_margin=margin, shape=shape)
+    observed = {}
+    if args.since != "none":
+        location = ledger_location(loaded.config.stores.ledger, loaded.base_dir)
+        observed = asyncio.run(observed_shapes(location, _since(args.since)))
+    report = audit_config(
+        loaded.config, Catalog(), target_margin=margin, shape=shape, observed=observed
+    )
     if args.json:
         print(render_json(report))
     else:
@@ -158,6 +204,15 @@ def _margin(text: str) -> Decimal:
     if margin >= 1:
         raise UsageError(f'--margin: {text} is not below 100%; use a margin like "20%"')
     return margin
+
+
+def _since(text: str) -> datetime | None:
+    from farebox.reporting.report import ReportError, parse_since
+
+    try:
+        return parse_since(text)
+    except ReportError as exc:
+        raise UsageError(f"--since: {exc}") from None
 
 
 def _shape(text: str) -> Shape:

@@ -2,8 +2,9 @@
 
 JSON responses are read whole (usage sits at the end), metered with
 json_usage, settled, and delivered with PAYMENT-RESPONSE. Streams are relayed
-as they arrive; the settlement happens after the last event, and its result reaches the caller as a final
-SSE comment line (`: x402-receipt <base64 JSON>`), which SSE clients ignore.
+as they arrive; the settlement happens after the last event, and its result
+reaches the caller as a final SSE comment line (`: x402-receipt <base64 JSON>`),
+which SSE clients ignore.
 """
 
 from __future__ import annotations
