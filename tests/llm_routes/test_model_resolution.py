@@ -228,7 +228,9 @@ def test_a_dated_snapshot_is_priced_as_its_catalog_model(gateway: GatewayFactory
     assert sonnet is not None and (sonnet.input_per_mtok, sonnet.output_per_mtok) == (3, 15)
     raw = httpx.Request("POST", "http://x", json=body).content
     bound = input_token_bound(ApiShape.ANTHROPIC_MESSAGES, body, raw)
-    expected = math.ceil(bound * Decimal("3.6") + 1000 * Decimal("18"))
+    # The ceiling assumes every input token could be a cache write, Sonnet's dearest
+    # input rate ($6.00/1M x 1.2); the charge is at the rates of the real usage.
+    expected = math.ceil(bound * Decimal("7.2") + 1000 * Decimal("18"))
     assert offers(post(url, "/v1/messages", body)) == {"upto": expected, "exact": expected}
 
 
@@ -345,6 +347,7 @@ async def test_a_dated_snapshot_is_charged_at_marked_up_catalog_rates(
         "input": "$3.60/1M",
         "output": "$18.00/1M",
         "cachedInput": "$0.36/1M",
+        "cacheWrite": "$7.20/1M",
     }
     assert receipt["model"] == "claude-sonnet-4-5-20250929"
 

@@ -183,7 +183,7 @@ def test_no_usage_is_ever_charged_above_the_ceiling(
 ) -> None:
     meter = metering(rates, input_bound, output_cap)
     assert meter.ceiling == math.ceil(
-        input_bound * Fraction(rates.input) + output_cap * Fraction(rates.output)
+        input_bound * Fraction(rates.dearest_input) + output_cap * Fraction(rates.output)
     )
     charged = meter.charge(Usage(usage[0], usage[1], min(usage[2], usage[0])))
     assert 0 <= charged <= meter.ceiling
@@ -207,3 +207,20 @@ def test_usage_within_the_bounds_costs_at_most_the_ceiling_uncapped(
     assert meter.charge(Usage(input_tokens, output_tokens, cached)) == rates.charge(
         input_tokens, output_tokens, cached
     )
+
+
+def test_cache_reads_and_writes_are_billed_at_their_own_rates() -> None:
+    rates = TokenRates(Decimal(3), Decimal(15), Decimal("0.3"), Decimal("3.75"))
+    # 500 plain input + 200 cache reads + 300 cache writes + 10 output
+    assert rates.charge(1000, 10, cached_input_tokens=200, cache_write_tokens=300) == (
+        500 * 3 + 60 + 1125 + 150
+    )
+    # without their own rates, both fall back to the input rate
+    assert TokenRates(Decimal(3), Decimal(15)).charge(1000, 10, 200, 300) == 3000 + 150
+
+
+def test_the_ceiling_assumes_the_dearest_input_rate() -> None:
+    rates = TokenRates(Decimal(3), Decimal(15), Decimal("0.3"), Decimal("3.75"))
+    assert rates.dearest_input == Decimal("3.75")
+    assert rates.ceiling(1000, 10) == 3750 + 150
+    assert rates.ceiling(1000, 10) >= rates.charge(1000, 10, 0, 1000)

@@ -276,13 +276,23 @@ class RouteAuditor:
         return Decimal(atomic) / ATOMIC_PER_DOLLAR, shown, "per-token"
 
     def _rate_margin(self, price: ModelPrice, shape: Shape, cost: CatalogPrice) -> Decimal:
-        """Per-token prices are compared rate by rate: the thinner margin is the margin."""
+        """Per-token prices are compared rate by rate (input, output, cache reads and
+        writes as billed): the thinnest margin is the margin."""
         ours = price.rates_for(shape.input_tokens)
         theirs = cost.at_input_tokens(shape.input_tokens)
-        return min(
-            margin_of(ours.input, theirs.input_per_mtok),
-            margin_of(ours.output, theirs.output_per_mtok),
-        )
+        pairs = [
+            (ours.input, theirs.input_per_mtok),
+            (ours.output, theirs.output_per_mtok),
+            (
+                _or(ours.cached_input, ours.input),
+                _or(theirs.cached_input_per_mtok, theirs.input_per_mtok),
+            ),
+            (
+                _or(ours.cache_write, ours.input),
+                _or(theirs.cache_write_per_mtok, theirs.input_per_mtok),
+            ),
+        ]
+        return min(margin_of(our, their) for our, their in pairs)
 
     def _unpriced(self, offered: list[str]) -> list[UnpricedModel]:
         out: list[UnpricedModel] = []
@@ -324,3 +334,7 @@ class RouteAuditor:
             undercharged,
             status_of(fallback, dearest_cost, self.target),
         )
+
+
+def _or(rate: Decimal | None, default: Decimal) -> Decimal:
+    return default if rate is None else rate

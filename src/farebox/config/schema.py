@@ -238,6 +238,7 @@ class PerTokenPrice(Strict):
     input: TokenRate = Field(description='a rate like "$2.00/1M"')
     output: TokenRate = Field(description='a rate like "$8.00/1M"')
     cached_input: TokenRate | None = Field(default=None, alias="cachedInput")
+    cache_write: TokenRate | None = Field(default=None, alias="cacheWrite")
 
 
 class InheritedPrice(Strict):

@@ -27,7 +27,7 @@ class Metering:
     @property
     def ceiling(self) -> int:
         """The most this request can cost: every input and output token at full rate."""
-        return self.rates.charge(self.input_bound, self.output_cap)
+        return self.rates.ceiling(self.input_bound, self.output_cap)
 
     def rates_for(self, input_tokens: int) -> TokenRates:
         """The rates for a request of this many input tokens.
@@ -42,6 +42,9 @@ class Metering:
     def charge(self, usage: Usage) -> int:
         """What the usage costs, never above the authorized ceiling."""
         metered = self.rates_for(usage.input_tokens).charge(
-            usage.input_tokens, usage.output_tokens, usage.cached_input_tokens
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cached_input_tokens,
+            usage.cache_write_tokens,
         )
         return min(metered, self.ceiling)

@@ -66,13 +66,12 @@ class ModelPrice:
 
 def catalog_rates(price: CatalogPrice, markup: Decimal) -> TokenRates:
     # Dollars per million tokens equals atomic units (1e-6 dollars) per token.
-    factor = 1 + markup
-    cached = price.cached_input_per_mtok
     return TokenRates(
-        input=price.input_per_mtok * factor,
-        output=price.output_per_mtok * factor,
-        cached_input=cached * factor if cached is not None else None,
-    )
+        input=price.input_per_mtok,
+        output=price.output_per_mtok,
+        cached_input=price.cached_input_per_mtok,
+        cache_write=price.cache_write_per_mtok,
+    ).scaled(1 + markup)
 
 
 class ModelRejected(PricingError):
@@ -159,7 +158,7 @@ class ModelPriceTable:
         if isinstance(entry, int):
             return ModelPrice(model, source, key, flat=entry)
         if isinstance(entry, PerTokenPrice):
-            rates = TokenRates(entry.input, entry.output, entry.cached_input)
+            rates = TokenRates(entry.input, entry.output, entry.cached_input, entry.cache_write)
             return ModelPrice(model, source, key, rates=rates)
         base = self._base_price(entry.base, depth=1)
         return self._marked_up(replace(base, model=model, source=source, matched=key), entry.markup)

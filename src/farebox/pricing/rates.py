@@ -57,36 +57,67 @@ class TokenRates:
 
     input: Decimal
     output: Decimal
-    cached_input: Decimal | None = None
+    cached_input: Decimal | None = None  # reading a prompt cache; default: the input rate
+    cache_write: Decimal | None = None  # writing one (Anthropic); default: the input rate
 
     def scaled(self, factor: Decimal) -> TokenRates:
-        cached = self.cached_input * factor if self.cached_input is not None else None
-        return TokenRates(self.input * factor, self.output * factor, cached)
+        def times(rate: Decimal | None) -> Decimal | None:
+            return rate * factor if rate is not None else None
 
-    def charge(self, input_tokens: int, output_tokens: int, cached_input_tokens: int = 0) -> int:
+        return TokenRates(
+            self.input * factor,
+            self.output * factor,
+            times(self.cached_input),
+            times(self.cache_write),
+        )
+
+    @property
+    def dearest_input(self) -> Decimal:
+        """The highest rate any input token can be billed at: what a ceiling must assume."""
+        return max(r for r in (self.input, self.cached_input, self.cache_write) if r is not None)
+
+    def ceiling(self, input_tokens: int, output_tokens: int) -> int:
+        return _rounded_up((input_tokens, self.dearest_input), (output_tokens, self.output))
+
+    def charge(
+        self,
+        input_tokens: int,
+        output_tokens: int,
+        cached_input_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> int:
         """Atomic units for this usage, rounded up to a whole unit.
 
-        Cached input tokens are part of the input count in every API we read; they
-        are billed at the cached rate when one is set, else at the input rate.
+        Cache reads and writes are parts of the input count (farebox.llm.Usage);
+        each is billed at its own rate when one is set, else at the input rate.
         """
         cached = min(cached_input_tokens, input_tokens)
+        written = min(cache_write_tokens, input_tokens - cached)
         cached_rate = self.cached_input if self.cached_input is not None else self.input
-        with localcontext() as context:
-            # Unbounded precision makes these products and sums exact: the default 28 digits
-            # would round long rates, and a sum rounded down could be charged below its cost.
-            context.prec = MAX_PREC
-            exact = (
-                (input_tokens - cached) * self.input
-                + cached * cached_rate
-                + output_tokens * self.output
-            )
-        return math.ceil(exact)
+        write_rate = self.cache_write if self.cache_write is not None else self.input
+        return _rounded_up(
+            (input_tokens - cached - written, self.input),
+            (cached, cached_rate),
+            (written, write_rate),
+            (output_tokens, self.output),
+        )
 
     def describe(self) -> dict[str, str]:
         out = {"input": format_rate(self.input), "output": format_rate(self.output)}
         if self.cached_input is not None:
             out["cachedInput"] = format_rate(self.cached_input)
+        if self.cache_write is not None:
+            out["cacheWrite"] = format_rate(self.cache_write)
         return out
+
+
+def _rounded_up(*terms: tuple[int, Decimal]) -> int:
+    """Sum of tokens x rate, exactly, rounded up to a whole atomic unit."""
+    with localcontext() as context:
+        # Unbounded precision makes these products and sums exact: the default 28 digits
+        # would round long rates, and a sum rounded down could be charged below its cost.
+        context.prec = MAX_PREC
+        return math.ceil(sum((Decimal(tokens) * rate for tokens, rate in terms), Decimal(0)))
 
 
 def _show(value: object) -> str:
