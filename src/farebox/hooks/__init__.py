@@ -7,7 +7,7 @@ Hook authors need only the types (also exported from `farebox` itself):
 The gateway uses the rest: CodeLoader and load_hooks at startup (file
 problems are HookLoadError), HookSet.run_* per request (failures are
 HookFailed, a 500), FunctionPricer for `price: {fn: ...}` routes.
-See README.md beside this file for the hook author's reference.
+See docs/hooks.md for the hook author's reference.
 """
 
 from farebox.hooks.context import (
