@@ -22,6 +22,7 @@ class Exchange:
     params: dict[str, str]
     headers: dict[str, str]
     trace: Trace
+    upstream_url: str | None = None
     raw_body: bytes | None = None
     facts: RequestFacts | None = None
     quote: Quote | None = None

@@ -23,12 +23,15 @@ log = logging.getLogger("farebox.forward")
 RawHeaders = list[tuple[bytes, bytes]]
 
 
-async def open_upstream(runtime: Runtime, exchange: Exchange) -> aiohttp.ClientResponse:
-    """Send the request upstream; returns once its status and headers arrived."""
+def upstream_url(exchange: Exchange) -> str:
+    """Where this request goes upstream; a path that would escape the base is a 400.
+
+    Called before pricing, so a bad path is refused before any money moves.
+    """
     scope, route = exchange.scope, exchange.route
     raw_path = scope.get("raw_path") or scope["path"].encode()
     try:
-        url = upstream_target(
+        return upstream_target(
             route.upstream.base_url,
             route.path_template,
             raw_path.decode("latin-1"),
@@ -37,6 +40,12 @@ async def open_upstream(runtime: Runtime, exchange: Exchange) -> aiohttp.ClientR
         )
     except PathError as exc:
         raise GatewayError(400, str(exc)) from None
+
+
+async def open_upstream(runtime: Runtime, exchange: Exchange) -> aiohttp.ClientResponse:
+    """Send the request upstream; returns once its status and headers arrived."""
+    scope, route = exchange.scope, exchange.route
+    url = exchange.upstream_url or upstream_url(exchange)
     client = scope.get("client")
     injected = route.upstream.headers
     if exchange.metering_body is not None:

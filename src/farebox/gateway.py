@@ -1,6 +1,6 @@
 """The paid request, top to bottom.
 
-    read the body (when pricing or hooks need it) -> onRequest
+    check the upstream path -> read the body (when pricing or hooks need it) -> onRequest
     -> price it (a quote) -> onPriceResolved
     -> free? proxy
     -> no payment header? 402 + PAYMENT-REQUIRED
@@ -29,7 +29,14 @@ from x402.schemas import PaymentRequirements, SettleResponse
 from farebox.asgi import BodyTooLarge, Send, json_bytes, read_body, send_json, send_response
 from farebox.errors import GatewayError
 from farebox.exchange import Exchange
-from farebox.forward import open_upstream, read_whole, relay, send_buffered, usage_stripper
+from farebox.forward import (
+    open_upstream,
+    read_whole,
+    relay,
+    send_buffered,
+    upstream_url,
+    usage_stripper,
+)
 from farebox.hooks.context import hook_response, parse_json
 from farebox.hooks.pricing_fn import FunctionPricer
 from farebox.hooks.rendering import Rejected, apply_override, render_reject
@@ -67,6 +74,7 @@ RawHeaders = list[tuple[bytes, bytes]]
 
 
 async def handle_route(runtime: Runtime, exchange: Exchange, send: Send) -> None:
+    exchange.upstream_url = upstream_url(exchange)
     await read_request(runtime, exchange)
     await on_request(exchange)
     quote = await price_request(runtime, exchange)
@@ -416,6 +424,7 @@ async def fetch(runtime: Runtime, exchange: Exchange, *, buffer: bool) -> Answer
         except GatewayError:
             upstream.release()
             raise
+    exchange.trace.status = answer.status  # known before settling: the ledger row carries it
     return answer
 
 

@@ -188,3 +188,19 @@ def test_health_discovery_404_405(url: str, plain: httpx.Client, merchant: str) 
     assert missing.status_code == 404 and "no route for GET /nope" in missing.json()["error"]
     wrong = plain.delete(f"{url}/echo")
     assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
+
+
+async def test_a_traversal_on_a_paid_route_is_refused_before_any_payment(
+    gateway: GatewayFactory, facilitator: Facilitator, upstream: Upstream
+) -> None:
+    routes = '  "GET /paid/:id":\n    upstream: api\n    path: "/v1/${{params.id}}"\n    price: "$0.01"\n'
+    url = gateway(base_config(routes))
+    payer = new_account()
+    async with paying_client(payer) as client:
+        request = client.build_request("GET", url)
+        request.url = request.url.copy_with(raw_path=b"/paid/%2e%2e")
+        response = await client.send(request)
+    assert response.status_code == 400
+    assert "payment-required" not in response.headers
+    assert facilitator.balance(payer.address) == 100_000_000
+    assert upstream.log.requests == []
