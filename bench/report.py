@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from bench.facilitator_calls import STEPS
 from bench.load.spec import LoadResult
 from bench.micro import MicroResult
 from bench.scenarios import BASELINE, ISSUANCE, Scenario
@@ -18,6 +19,7 @@ class Outcome:
     title: str
     result: LoadResult | None = None
     errors: dict[str, int] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)  # facilitator calls: "verify", "settle"
 
     @property
     def error_count(self) -> int:
@@ -56,6 +58,18 @@ def paid_vs_issuance(outcomes: list[Outcome]) -> str | None:
     return "paid throughput vs 402 issuance (c): " + "  ".join(paid)
 
 
+def facilitator_calls(outcomes: list[Outcome]) -> str | None:
+    """Verify and settle calls per paid 200, as the facilitator stub counted them."""
+    cells = []
+    for o in outcomes:
+        if o.scenario.paid and o.result is not None and o.result.ok_total:
+            verify, settle = (o.calls.get(step, 0) / o.result.ok_total for step in STEPS)
+            cells.append(f"({o.scenario.key}) {verify:.2f} + {settle:.2f}")
+    if not cells:
+        return None
+    return "facilitator calls per paid 200 (verify + settle): " + "  ".join(cells)
+
+
 def error_details(outcomes: list[Outcome]) -> list[str]:
     lines = []
     for o in outcomes:
@@ -68,15 +82,26 @@ def micro_table(results: list[MicroResult]) -> list[str]:
     if not results:
         return []
     width = max(len(r.name) for r in results) + 4
-    lines = ["in-process micro-benchmarks (1 core, no sockets):"]
-    lines += [f"  {r.name:<{width}}{r.per_second:>12,.0f} {r.unit}" for r in results]
+    unit_width = max(len(r.unit) for r in results) + 2
+    rates = {r.name: r.per_second for r in results}
+    lines, group = ["in-process micro-benchmarks (1 core, no sockets):"], ""
+    for r in results:
+        if r.group and r.group != group:
+            lines.append(f"  {r.group}:")
+        group = r.group
+        indent = "    " if group else "  "
+        base = rates.get(r.relative_to or "")
+        cell = f"{r.per_second / base:>7.2f}x" if base else ""
+        row = f"{indent}{r.name:<{width}}{r.per_second:>14,.0f} {r.unit:<{unit_width}}{cell}"
+        lines.append(row.rstrip())
     return lines
 
 
 def render(outcomes: list[Outcome], micro: list[MicroResult], header: str) -> str:
     lines = [header, "", *scenario_table(outcomes)]
-    if note := paid_vs_issuance(outcomes):
-        lines += ["", note]
+    notes = [paid_vs_issuance(outcomes), facilitator_calls(outcomes)]
+    if any(notes):
+        lines += ["", *(note for note in notes if note)]
     if details := error_details(outcomes):
         lines += ["", *details]
     if micro:

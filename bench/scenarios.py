@@ -2,21 +2,18 @@
 
 A scenario names its server by role; run.py starts one process per role used.
 Gateway roles differ only in the facilitator client (see services/gateway.py).
+Each scenario also says how many facilitator calls one 200 must cost, which
+run.py checks against the stub's counters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bench.services.gateway import FREE_PATH, PAID_PATH
+from bench.services.gateway import FREE_PATH, PAID_AFTER_PATH, PAID_PATH
 
 UPSTREAM = "upstream"
-GATEWAY_CLIENTS = {
-    "gateway": "own",
-    "gateway-sdk": "sdk",
-    "gateway-aiohttp": "aiohttp",
-    "gateway-sdk-aiohttp": "sdk-aiohttp",
-}
+GATEWAY_CLIENTS = {"gateway": "own", "gateway-sdk": "sdk"}
 
 
 @dataclass(frozen=True)
@@ -27,24 +24,33 @@ class Scenario:
     path: str
     expect: int
     paid: bool = False  # every request carries its own PAYMENT-SIGNATURE
+    verifies: int = 0  # facilitator /verify calls per 200
+    settles: int = 0  # facilitator /settle calls per 200
 
 
 BASELINE = "a"
 ISSUANCE = "c"  # the paid route without payment: the ceiling for every paid scenario
 
 
-def paid(key: str, title: str, server: str) -> Scenario:
-    return Scenario(key, title, server, PAID_PATH, 200, paid=True)
+def paid(key: str, title: str, server: str, path: str, *, verifies: int) -> Scenario:
+    return Scenario(key, title, server, path, 200, paid=True, verifies=verifies, settles=1)
 
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("a", "upstream, direct", UPSTREAM, "/v1/chat/completions", 200),
     Scenario("b", "free route via gateway", "gateway", FREE_PATH, 200),
     Scenario("c", "402 issuance (paid route, no payment)", "gateway", PAID_PATH, 402),
-    paid("d", "paid, gateway as built ({client})", "gateway"),
-    paid("e", "paid, SDK HTTPFacilitatorClient (httpx)", "gateway-sdk"),
-    paid("f", "paid, bench AiohttpFacilitatorClient", "gateway-aiohttp"),
-    paid("g", "paid, SDK client on bench aiohttp transport", "gateway-sdk-aiohttp"),
+    # before-response: the facilitator verifies as it settles, so one round trip.
+    paid("d", "paid, before-response: settle ({client})", "gateway", PAID_PATH, verifies=0),
+    paid(
+        "e",
+        "paid, after-response: verify + settle ({client})",
+        "gateway",
+        PAID_AFTER_PATH,
+        verifies=1,
+    ),
+    # (d) with the SDK's httpx client swapped in: the measured reason for HttpFacilitator.
+    paid("f", "paid, before-response: settle (SDK {client})", "gateway-sdk", PAID_PATH, verifies=0),
 )
 
 

@@ -1,12 +1,12 @@
 """The farebox gateway under test, built from a benchmark config.
 
-    python -m bench.services.gateway UPSTREAM_URL FACILITATOR_URL [--client own|sdk|aiohttp]
+    python -m bench.services.gateway UPSTREAM_URL FACILITATOR_URL [--client own|sdk]
 
-`--client` picks who talks to the facilitator: `own` keeps whatever client the
-gateway builds for an http facilitator today; `sdk` forces the x402 SDK's
-HTTPFacilitatorClient (httpx); `aiohttp` swaps in bench's prototype client;
-`sdk-aiohttp` keeps the SDK client but sends through bench's aiohttp transport.
-The READY line names the client in use, so the report can say what it measured.
+`--client` picks who talks to the facilitator: `own` keeps the client the
+gateway builds for a URL facilitator (farebox's HttpFacilitator, on aiohttp);
+`sdk` swaps in the x402 SDK's HTTPFacilitatorClient (httpx), the comparison
+that shows why the gateway has its own. The READY line names the client in
+use, so the report says what it measured.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from bench.services.serve import serve
 
 MERCHANT = "0x" + "12" * 20
 FREE_PATH = "/free"
-PAID_PATH = "/paid"
-CLIENTS = ("own", "sdk", "aiohttp", "sdk-aiohttp")
+PAID_PATH = "/paid"  # settlement: before-response (the default)
+PAID_AFTER_PATH = "/paid-after"  # settlement: after-response
+CLIENTS = ("own", "sdk")
 
 
 def gateway_config_yaml(upstream_url: str, facilitator_url: str) -> str:
-    """A free route and a paid static route, both proxied to the benchmark upstream."""
+    """A free route and two paid static routes, one per settlement timing, all proxied to
+    the benchmark upstream."""
     return (
         f'wallets:\n  base-sepolia: "{MERCHANT}"\n'
         f'facilitator: "{facilitator_url}"\n'
@@ -31,6 +33,8 @@ def gateway_config_yaml(upstream_url: str, facilitator_url: str) -> str:
         "routes:\n"
         f'  "GET {FREE_PATH}":\n    upstream: bench\n    price: "$0"\n'
         f'  "GET {PAID_PATH}":\n    upstream: bench\n    price: "$0.01"\n'
+        f'  "GET {PAID_AFTER_PATH}":\n    upstream: bench\n    price: "$0.01"\n'
+        "    settlement: after-response\n"
     )
 
 
@@ -39,41 +43,22 @@ def build_gateway(upstream_url: str, facilitator_url: str, client: str) -> tuple
     from farebox.app import build_app
     from farebox.config.loader import parse_config
 
+    if client not in CLIENTS:
+        raise ValueError(f"--client {client!r}: choose one of {', '.join(CLIENTS)}")
     app = build_app(parse_config(gateway_config_yaml(upstream_url, facilitator_url)))
     guards = app.runtime.facilitators
     if not guards:
         raise SystemExit("the benchmark config built a gateway with no facilitator client")
-    for guard in guards:  # the guard keeps its deadlines and error mapping; only the client changes
-        if client != "own":
-            guard.inner = facilitator_client(client, facilitator_url, guard.timeout)
-    return app, client_name(guards[0].inner)
+    if client == "sdk":  # the guard keeps its deadlines and error mapping; only the client changes
+        for guard in guards:
+            guard.inner = sdk_client(facilitator_url, guard.timeout)
+    return app, type(guards[0].inner).__name__
 
 
-def facilitator_client(kind: str, url: str, timeout: float) -> Any:
+def sdk_client(url: str, timeout: float) -> Any:
     from x402.http import FacilitatorConfig, HTTPFacilitatorClient
 
-    if kind == "sdk":
-        return HTTPFacilitatorClient(FacilitatorConfig(url=url, timeout=timeout))
-    if kind == "sdk-aiohttp":
-        import httpx
-
-        from bench.httpx_aiohttp_transport import AiohttpTransport
-
-        http = httpx.AsyncClient(transport=AiohttpTransport(), timeout=timeout)
-        return HTTPFacilitatorClient(FacilitatorConfig(url=url, timeout=timeout, http_client=http))
-    from bench.facilitator_aiohttp import AiohttpFacilitatorClient
-
-    return AiohttpFacilitatorClient(url, timeout=timeout)
-
-
-def client_name(inner: Any) -> str:
-    """The facilitator client's class, and its transport's when it is not httpx's own."""
-    name = type(inner).__name__
-    http = getattr(inner, "_http_client", None)  # the SDK client's httpx client, if given
-    transport = getattr(http, "_transport", None)
-    if transport is not None and not type(transport).__module__.startswith("httpx"):
-        name += f"+{type(transport).__name__}"
-    return name
+    return HTTPFacilitatorClient(FacilitatorConfig(url=url, timeout=timeout))
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ end, so a harness that dies for any reason (even SIGKILL) takes its services alo
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 import threading
@@ -39,6 +40,9 @@ def serve(
 ) -> None:
     """Serve `app` on a free port with uvicorn (1 worker, uvloop + httptools)."""
     exit_when_parent_goes()
+    # As `farebox start` does: objects built at startup leave the collector's work.
+    gc.collect()
+    gc.freeze()
     sock = bind_socket(host, 0)
     url = f"http://{host}:{sock.getsockname()[1]}"
     server = uvicorn.Server(uvicorn_config(app, lifespan=lifespan))

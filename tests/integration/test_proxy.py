@@ -193,7 +193,10 @@ def test_health_discovery_404_405(url: str, plain: httpx.Client, merchant: str) 
 async def test_a_traversal_on_a_paid_route_is_refused_before_any_payment(
     gateway: GatewayFactory, facilitator: Facilitator, upstream: Upstream
 ) -> None:
-    routes = '  "GET /paid/:id":\n    upstream: api\n    path: "/v1/${{params.id}}"\n    price: "$0.01"\n'
+    routes = (
+        '  "GET /paid/:id":\n    upstream: api\n    path: "/v1/${{params.id}}"\n'
+        '    price: "$0.01"\n'
+    )
     url = gateway(base_config(routes))
     payer = new_account()
     async with paying_client(payer) as client:
