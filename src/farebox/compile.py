@@ -37,7 +37,7 @@ from farebox.proxy.upstream import UpstreamPool, UpstreamSettings
 from farebox.routing.table import RouteTable
 from farebox.runtime import CompiledRoute, Runtime
 from farebox.stores.ledger import ledger_location
-from farebox.stores.replay import MemoryReplayGuard
+from farebox.stores.replay import MemoryReplayGuard, ReplayGuard
 
 log = logging.getLogger("farebox")
 
@@ -60,7 +60,7 @@ def build_runtime(
         table=RouteTable.from_routes(cfg.routes),
         routes=routes,
         pool=UpstreamPool(),
-        replay=MemoryReplayGuard(),
+        replay=replay_guard(cfg.stores.replay),
         discovery=cfg.gateway.discovery,
         cors=bool(cfg.gateway.cors),
         trust_proxy=cfg.gateway.trust_proxy,
@@ -69,6 +69,14 @@ def build_runtime(
         ledger_location=ledger_of(loaded),
         hook_threads=compiler.threads,
     )
+
+
+def replay_guard(setting: str | None) -> ReplayGuard:
+    if setting is None or setting == "memory":
+        return MemoryReplayGuard()
+    from farebox.stores.replay_redis import RedisReplayGuard  # only when configured
+
+    return RedisReplayGuard(setting)
 
 
 def ledger_of(loaded: LoadedConfig) -> str | None:

@@ -39,6 +39,9 @@ async def stop(runtime: Runtime) -> None:
             await close()
     if runtime.hook_threads is not None:
         runtime.hook_threads.close()
+    close_replay = getattr(runtime.replay, "close", None)
+    if close_replay is not None:
+        await close_replay()
 
 
 def pending_settler(runtime: Runtime) -> Settle:

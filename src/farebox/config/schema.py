@@ -194,6 +194,19 @@ class Stores(Strict):
     ledger: str | None = Field(
         default=None, description='an SQLite file, or a "postgresql://" URL for several instances'
     )
+    replay: str | None = Field(
+        default=None,
+        description='"memory" (one gateway process), or a "redis://" URL shared by several',
+    )
+
+    @field_validator("replay")
+    @classmethod
+    def _replay_store(cls, value: str | None) -> str | None:
+        if value is None or value == "memory" or value.startswith(("redis://", "rediss://")):
+            return value
+        raise ValueError(
+            f'"{value}" is not a replay store; use "memory" or a URL like "redis://localhost:6379/0"'
+        )
 
 
 class PricingFunctionRef(Strict):
