@@ -40,7 +40,7 @@ from farebox.forward import (
 from farebox.hooks.context import hook_response, parse_json
 from farebox.hooks.pricing_fn import FunctionPricer
 from farebox.hooks.rendering import Rejected, apply_override, render_reject
-from farebox.hooks.types import Reject, ResponseOverride
+from farebox.hooks.types import HookResponse, Reject, ResponseOverride
 from farebox.llm.usage import Usage
 from farebox.metered import is_event_stream, json_usage, relay_metered_stream
 from farebox.payments.facilitator_client import FacilitatorUnavailable, GuardedFacilitator
@@ -97,7 +97,14 @@ async def handle_route(runtime: Runtime, exchange: Exchange, send: Send) -> None
     served = False
     try:
         assert exchange.requirements is not None
-        if exchange.requirements.scheme == SCHEME_UPTO:
+        metered = exchange.requirements.scheme == SCHEME_UPTO
+        if metered or exchange.route.settlement == "after-response":
+            # A settlement after serving needs a verified payment before the upstream is called.
+            refusal = await verify_payment(runtime, exchange)
+            if refusal is not None:
+                await send_payment_required(exchange, send, offered, error=refusal)
+                return
+        if metered:
             served = await serve_metered(runtime, exchange, send, offered)
         elif exchange.route.settlement == "before-response":
             served = await serve_settled_first(runtime, exchange, send, offered)
@@ -260,7 +267,8 @@ async def take_payment(
     except PaymentRejected as exc:
         return str(exc)
     runtime.accounting.paid_with(exchange.trace, exchange.payload, payer_of(exchange.payload))
-    exchange.trace.settlement = exchange.route.settlement
+    metered = exchange.requirements.scheme == SCHEME_UPTO  # always settled after serving
+    exchange.trace.settlement = "after-response" if metered else exchange.route.settlement
     key = payment_key(exchange.payload)
     if not await runtime.replay.reserve(key, SPENT_CLAIM_SECONDS):
         return "this payment has already been used for a request"
@@ -313,7 +321,11 @@ async def serve_settled_first(
     if not settled.success:
         await send_payment_required(exchange, send, offered, error=settle_failure(settled))
         return False
-    answer = await fetch(runtime, exchange, buffer=False)  # paid: the claim stays from here on
+    try:
+        answer = await fetch(runtime, exchange, buffer=False)  # paid: the claim stays from here on
+    except GatewayError as exc:
+        exc.headers.append(payment_response_header(settled))  # charged: the error says so
+        raise
     if not answer.settle:
         log.warning("route %s: onResponse said settle=False after settling", exchange.route.key)
     await deliver(exchange, answer, send, [payment_response_header(settled)])
@@ -324,13 +336,8 @@ async def serve_then_settle(
     runtime: Runtime, exchange: Exchange, send: Send, offered: list[PaymentRequirements]
 ) -> bool:
     """after-response: charge only when the upstream answered below 500 (and no hook said no)."""
-    refusal = await verify_payment(runtime, exchange)
-    if refusal is not None:
-        await send_payment_required(exchange, send, offered, error=refusal)
-        return False
-    answer = await fetch(runtime, exchange, buffer=False)
-    if not await chargeable(runtime, exchange, answer):
-        await deliver(exchange, answer, send, [])
+    answer = await fetch_chargeable(runtime, exchange, send, buffer=False)
+    if answer is None:
         return False
     assert exchange.requirements is not None
     try:
@@ -353,13 +360,8 @@ async def serve_metered(
     quote = exchange.quote
     assert quote is not None and quote.metering is not None
     metering = quote.metering
-    refusal = await verify_payment(runtime, exchange)
-    if refusal is not None:
-        await send_payment_required(exchange, send, offered, error=refusal)
-        return False
-    answer = await fetch(runtime, exchange, buffer=True)
-    if not await chargeable(runtime, exchange, answer):
-        await deliver(exchange, answer, send, [])
+    answer = await fetch_chargeable(runtime, exchange, send, buffer=True)
+    if answer is None:
         return False
     if answer.body is None:  # a stream: settle after the last event, receipt as SSE comment
 
@@ -388,12 +390,33 @@ async def serve_metered(
     return True
 
 
+async def fetch_chargeable(
+    runtime: Runtime, exchange: Exchange, send: Send, *, buffer: bool
+) -> Answer | None:
+    """The upstream's answer when the payment may be settled for it; otherwise the
+    answer goes to the caller unpaid (the payer keeps its funds) and this is None."""
+    answer = await fetch(runtime, exchange, buffer=buffer)
+    if await chargeable(runtime, exchange, answer):
+        return answer
+    await deliver(exchange, answer, send, [])
+    return None
+
+
 async def chargeable(runtime: Runtime, exchange: Exchange, answer: Answer) -> bool:
-    """Whether a verified payment may be settled for this answer; says why not if not."""
-    if answer.status >= 500:
-        reason = f"upstream answered {answer.status}"
+    """Whether a verified payment may be settled for this answer; says why not if not.
+
+    An upstream 5xx is never charged, whatever onResponse made of it (a hook can
+    prevent settlement, never force it); nor is a 5xx the hook made of a success.
+    """
+    upstream_status = answer.upstream.status
+    if upstream_status >= 500:
+        reason = f"upstream answered {upstream_status}"
         runtime.accounting.not_settled(exchange.trace, reason)
-        await on_error(exchange, reason)
+        response = hook_response(upstream_status, answer.upstream.raw_headers, answer.body)
+        await on_error(exchange, reason, response)
+        return False
+    if answer.status >= 500:
+        runtime.accounting.not_settled(exchange.trace, f"onResponse hook answered {answer.status}")
         return False
     if not answer.settle:
         runtime.accounting.not_settled(exchange.trace, "onResponse hook said settle=False")
@@ -455,10 +478,10 @@ async def deliver(exchange: Exchange, answer: Answer, send: Send, extra: RawHead
     await relay(answer.upstream, send, extra, rewrite, (answer.status, answer.headers))
 
 
-async def on_error(exchange: Exchange, error: str) -> None:
+async def on_error(exchange: Exchange, error: str, response: HookResponse | None = None) -> None:
     hooks = exchange.route.hooks
     if hooks.has("onError") and exchange.facts is not None:
-        await hooks.run_on_error(exchange.hook_context("onError", error=error))
+        await hooks.run_on_error(exchange.hook_context("onError", error=error, response=response))
 
 
 async def send_error(send: Send, error: GatewayError) -> None:

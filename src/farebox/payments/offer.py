@@ -36,19 +36,9 @@ class AcceptedPayment:
 
 def exact_template(accepted: AcceptedPayment, max_timeout_seconds: int) -> PaymentRequirements:
     """Requirements for `exact` on one network/asset, with amount left at zero."""
-    scheme = ExactServerScheme()  # type: ignore[no-untyped-call]
-    base = PaymentRequirements(
-        scheme=SCHEME_EXACT,
-        network=accepted.network,
-        asset="" if accepted.asset.upper() == "USDC" else accepted.asset,
-        amount="0",
-        pay_to=accepted.pay_to,
-        max_timeout_seconds=max_timeout_seconds,
-        extra={},
-    )
     kind = SupportedKind(x402_version=2, scheme=SCHEME_EXACT, network=accepted.network)
-    enhanced: PaymentRequirements = scheme.enhance_payment_requirements(base, kind, [])
-    return enhanced
+    server = ExactServerScheme()  # type: ignore[no-untyped-call]
+    return _template(server, accepted, kind, max_timeout_seconds)
 
 
 def upto_template(
@@ -59,9 +49,18 @@ def upto_template(
     The facilitator's supported kind carries its address, which the payer's
     authorization names: only that facilitator may settle it.
     """
-    scheme = UptoServerScheme()  # type: ignore[no-untyped-call]
+    server = UptoServerScheme()  # type: ignore[no-untyped-call]
+    return _template(server, accepted, kind, max_timeout_seconds)
+
+
+def _template(
+    server: ExactServerScheme | UptoServerScheme,
+    accepted: AcceptedPayment,
+    kind: SupportedKind,
+    max_timeout_seconds: int,
+) -> PaymentRequirements:
     base = PaymentRequirements(
-        scheme=SCHEME_UPTO,
+        scheme=kind.scheme,
         network=accepted.network,
         asset="" if accepted.asset.upper() == "USDC" else accepted.asset,
         amount="0",
@@ -69,7 +68,8 @@ def upto_template(
         max_timeout_seconds=max_timeout_seconds,
         extra={},
     )
-    enhanced: PaymentRequirements = scheme.enhance_payment_requirements(base, kind, [])
+    # The SDK's own server scheme fills in the asset and its EIP-712 domain.
+    enhanced: PaymentRequirements = server.enhance_payment_requirements(base, kind, [])
     return enhanced
 
 
