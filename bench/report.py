@@ -26,10 +26,15 @@ class Outcome:
         return sum(self.errors.values())
 
 
+def times(value: float) -> str:
+    """A ratio with two decimals, or two significant digits when it is small (0.0023x)."""
+    return f"{value:.2f}x" if value >= 0.095 else f"{value:.2g}x"
+
+
 def ratio(outcome: Outcome, base: Outcome | None) -> str:
     if outcome.result is None or base is None or base.result is None or not base.result.rate:
         return "-"
-    return f"{outcome.result.rate / base.result.rate:.2f}x"
+    return times(outcome.result.rate / base.result.rate)
 
 
 def scenario_table(outcomes: list[Outcome]) -> list[str]:
@@ -91,7 +96,7 @@ def micro_table(results: list[MicroResult]) -> list[str]:
         group = r.group
         indent = "    " if group else "  "
         base = rates.get(r.relative_to or "")
-        cell = f"{r.per_second / base:>7.2f}x" if base else ""
+        cell = f"{times(r.per_second / base):>8}" if base else ""
         row = f"{indent}{r.name:<{width}}{r.per_second:>14,.0f} {r.unit:<{unit_width}}{cell}"
         lines.append(row.rstrip())
     return lines

@@ -11,11 +11,11 @@ from x402.http import HTTPFacilitatorClient
 from x402.http.facilitator_client import FacilitatorResponseError
 from x402.schemas import PaymentPayload, PaymentRequirements
 
-from farebox.payments.facilitator_http import HttpFacilitator, request_body
 from bench.payments import unsigned_payment_headers
 from bench.services.facilitator_stub import build_stub
 from bench.services.gateway import MERCHANT
 from farebox.config.chain import usdc_address
+from farebox.payments.facilitator_http import HttpFacilitator, request_body
 from farebox.payments.header import decode_payment
 from farebox.serving import BackgroundServer
 
