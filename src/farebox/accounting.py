@@ -9,7 +9,7 @@ a few attribute checks.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -40,6 +40,7 @@ class Trace:
     network: str | None = None
     tx: str | None = None
     usage: Usage | None = None
+    recorded: LedgerRow | None = None  # the final ledger row written for this request
 
     @classmethod
     def begin(cls, method: str, path: str) -> Trace:
@@ -67,6 +68,7 @@ class Accounting:
 
     def request_finished(self, trace: Trace) -> None:
         seconds = time.perf_counter() - trace.started
+        self._final_status(trace)
         if self.metrics is not None:
             self.metrics.request_finished(
                 trace.route or "unmatched", trace.method, trace.status, seconds
@@ -83,6 +85,20 @@ class Accounting:
             tx=trace.tx,
             request_id=trace.request_id,
         )
+
+    def _final_status(self, trace: Trace) -> None:
+        """Rewrite the request's row when the caller got another status than it says: a
+        before-response settlement is written before the upstream answers, and a failure
+        after settling (a 402, a 502) changes the status."""
+        row = trace.recorded
+        if self.ledger is None or row is None or not trace.status or row.status == trace.status:
+            return
+        self._record(trace, replace(row, status=trace.status))
+
+    def _record(self, trace: Trace, row: LedgerRow) -> None:
+        assert self.ledger is not None
+        trace.recorded = row
+        self.ledger.record(row)
 
     def price_resolved(self, trace: Trace, quote: Quote) -> None:
         trace.quote = quote
@@ -152,8 +168,9 @@ class Accounting:
                     )
         if self.ledger is not None:
             charged = amount if result.success else 0
-            self.ledger.record(
-                self.row(trace, outcome, charged=charged, reason=reason, tx=trace.tx, cost=cost)
+            self._record(
+                trace,
+                self.row(trace, outcome, charged=charged, reason=reason, tx=trace.tx, cost=cost),
             )
         settlement_log(
             event=outcome.value,
@@ -172,7 +189,7 @@ class Accounting:
         if self.metrics is not None:
             self.metrics.payment("refunded")
         if self.ledger is not None:
-            self.ledger.record(self.row(trace, Outcome.NOT_SETTLED, reason=reason))
+            self._record(trace, self.row(trace, Outcome.NOT_SETTLED, reason=reason))
         settlement_log(
             event="not-settled",
             request_id=trace.request_id,

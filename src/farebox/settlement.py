@@ -80,6 +80,9 @@ async def settle_metered(
     metering = exchange.quote.metering
     assert metering is not None
     exchange.trace.usage = usage
+    # An onPriceResolved hook may have set the ceiling below the route's own: the caller
+    # authorized only that, so that is the most it is charged.
+    amount = min(amount, int(exchange.requirements.amount))
     metered = exchange.requirements.model_copy(update={"amount": str(amount)})
     result = await settle(
         runtime, exchange, metered, after_serving=True, raise_unavailable=not in_stream

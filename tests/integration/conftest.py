@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+
+from farebox.app import build_app
 from farebox.config.loader import parse_config
 from farebox.facilitator.app import build_facilitator_app
 from farebox.facilitator.local import LocalFacilitator, build_local_facilitator
-
-from farebox.app import build_app
 from farebox.serving import BackgroundServer
 from tests.support.payer import NETWORK, new_account
 from tests.support.upstream import UpstreamLog, build_test_upstream

@@ -1,4 +1,4 @@
-"""The prototype aiohttp facilitator client speaks the SDK client's wire format."""
+"""HttpFacilitator speaks the SDK client's wire format, byte for byte."""
 
 from __future__ import annotations
 
