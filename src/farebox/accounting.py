@@ -131,8 +131,10 @@ class Accounting:
         """Durably note a settlement about to be attempted after serving (crash recovery)."""
         if self.ledger is None:
             return
+        # Tokens and upstream cost go in now: a retry after a crash only adds the tx.
+        cost = self.upstream_cost(trace)
         await self.ledger.record_pending(
-            self.row(trace, Outcome.PENDING, charged=int(requirements.amount)),
+            self.row(trace, Outcome.PENDING, charged=int(requirements.amount), cost=cost),
             payment_header=header,
             requirements_json=requirements.model_dump_json(by_alias=True, exclude_none=True),
             expires_at=expires_at,

@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--port", type=int, help="listen port (default: gateway.port)")
     start.set_defaults(run=cmd_start)
 
+    dev = commands.add_parser("dev", help="run the gateway, restarting on config or code changes")
+    dev.add_argument("--config", help=CONFIG_HELP)
+    dev.add_argument("--host", help="listen address (default: gateway.hostname)")
+    dev.add_argument("--port", type=int, help="listen port (default: gateway.port)")
+    dev.set_defaults(run=cmd_dev)
+
     validate = commands.add_parser("validate", help="check a config file and exit")
     validate.add_argument(
         "--config", help="config file (default: ./farebox.yaml, ./tollbooth.config.yaml)"
@@ -122,6 +128,12 @@ def cmd_start(args: argparse.Namespace) -> int:
     server = uvicorn.Server(uvicorn_config(app, log_level="warning"))
     server.run(sockets=[sock])
     return 0
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from farebox.devloop import run_dev
+
+    return run_dev(args.config, args.host, args.port)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -51,12 +51,13 @@ def is_event_stream(upstream: aiohttp.ClientResponse) -> bool:
 
 
 def receipt(
-    model: str | None, metering: Metering, usage: Usage | None, amount: int
+    model: str | None, metering: Metering, usage: Usage | None, amount: int, ceiling: int
 ) -> dict[str, Any]:
+    """What the caller is told it paid for; `ceiling` is what it authorized."""
     body: dict[str, Any] = {
         "model": model,
         "amount": str(amount),
-        "ceiling": str(metering.ceiling),
+        "ceiling": str(ceiling),
         # the rates charged: a tiered catalog price depends on the real input count
         "rates": metering.rates_for(
             usage.input_tokens if usage is not None else metering.input_bound

@@ -82,12 +82,13 @@ async def settle_metered(
     exchange.trace.usage = usage
     # An onPriceResolved hook may have set the ceiling below the route's own: the caller
     # authorized only that, so that is the most it is charged.
-    amount = min(amount, int(exchange.requirements.amount))
+    authorized = int(exchange.requirements.amount)
+    amount = min(amount, authorized)
     metered = exchange.requirements.model_copy(update={"amount": str(amount)})
     result = await settle(
         runtime, exchange, metered, after_serving=True, raise_unavailable=not in_stream
     )
-    details = receipt(exchange.quote.model, metering, usage, amount)
+    details = receipt(exchange.quote.model, metering, usage, amount, authorized)
     return result.model_copy(update={"extra": {**(result.extra or {}), "receipt": details}})
 
 

@@ -21,7 +21,14 @@ HOP_BY_HOP = frozenset(
 # Payment headers belong to the gateway; the upstream never sees a caller's payment.
 PAYMENT_HEADERS = frozenset({"payment-signature", "x-payment", "payment-required"})
 NOT_FORWARDED_UP = HOP_BY_HOP | PAYMENT_HEADERS | {"host", "content-length"}
-NOT_FORWARDED_DOWN = HOP_BY_HOP | {"content-length", "payment-response", "x-payment-response"}
+# The gateway's server sets its own Date and Server; relaying the upstream's would send two.
+NOT_FORWARDED_DOWN = HOP_BY_HOP | {
+    "content-length",
+    "payment-response",
+    "x-payment-response",
+    "date",
+    "server",
+}
 
 
 def upstream_headers(
