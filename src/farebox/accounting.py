@@ -233,9 +233,9 @@ class Accounting:
     def upstream_cost(trace: Trace) -> Decimal | None:
         """What the upstream charged for this request, when the catalog and usage tell."""
         metering = trace.quote.metering if trace.quote is not None else None
-        if metering is None or metering.catalog is None or trace.usage is None:
+        if metering is None or metering.cost is None or trace.usage is None:
             return None
-        return metering.catalog.cost(trace.usage)
+        return metering.cost.cost(trace.usage)
 
 
 def authorization_expiry(payload: PaymentPayload) -> int:

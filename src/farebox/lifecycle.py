@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from x402.schemas import PaymentRequirements
@@ -9,10 +10,17 @@ from x402.schemas import PaymentRequirements
 from farebox.payments.header import decode_payment
 from farebox.runtime import Runtime
 from farebox.settlement import settle_failure
-from farebox.stores.ledger import POSTGRES_SCHEMES, PendingSettlement, open_ledger
+from farebox.stores.ledger import (
+    POSTGRES_SCHEMES,
+    PaymentLedger,
+    PendingSettlement,
+    open_ledger,
+)
 from farebox.stores.ledger_retry import Settle, SettleAttempt, retry_pending_settlements
 
 log = logging.getLogger("farebox")
+
+RETRY_INTERVAL_SECONDS = 60.0
 
 
 async def start(runtime: Runtime) -> None:
@@ -25,10 +33,29 @@ async def start(runtime: Runtime) -> None:
     log.info("payments ledger: %s", ledger.description)
     # With one SQLite file there is one gateway: nobody else can hold a lease on its rows.
     shared = location.startswith(POSTGRES_SCHEMES)
-    await retry_pending_settlements(ledger, pending_settler(runtime), ignore_leases=not shared)
+    settler = pending_settler(runtime)
+    await retry_pending_settlements(ledger, settler, ignore_leases=not shared)
+    runtime.background.append(asyncio.create_task(keep_retrying(ledger, settler)))
+
+
+async def keep_retrying(ledger: PaymentLedger, settler: Settle) -> None:
+    """Settle what another (crashed) instance left pending once its lease has lapsed.
+
+    Leases are honoured, so a settlement this process is making right now is never
+    retried underneath it.
+    """
+    while True:
+        await asyncio.sleep(RETRY_INTERVAL_SECONDS)
+        try:
+            await retry_pending_settlements(ledger, settler)
+        except Exception:  # a ledger hiccup must not end the loop
+            log.exception("retrying pending settlements failed; trying again later")
 
 
 async def stop(runtime: Runtime) -> None:
+    for task in runtime.background:
+        task.cancel()
+    await asyncio.gather(*runtime.background, return_exceptions=True)
     ledger = runtime.accounting.ledger
     if ledger is not None:
         await ledger.close()

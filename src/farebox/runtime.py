@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from farebox.accounting import Accounting
@@ -49,3 +50,4 @@ class Runtime:
     accounting: Accounting = field(default_factory=lambda: Accounting(None, None))
     ledger_location: str | None = None  # opened at startup; None: no ledger
     hook_threads: HookThreads | None = None  # where sync hooks run; closed at shutdown
+    background: list[asyncio.Task[None]] = field(default_factory=list)  # cancelled at shutdown

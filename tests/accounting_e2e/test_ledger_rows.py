@@ -122,6 +122,8 @@ async def test_metered_rows(
         )
         assert (row.cached_input_tokens, row.tokens_estimated) == (0, False)
     assert rows[from_catalog.address.lower()].upstream_cost == catalog_cost()
+    # a model priced by the route's own rates still has its upstream cost from the catalog
+    assert rows[priced.address.lower()].upstream_cost == catalog_cost(MODEL)
 
 
 async def test_metered_rows_without_usage_and_on_a_5xx(

@@ -62,9 +62,9 @@ def write_hooks(config_dir: Path) -> None:
     (config_dir / "hooks" / "no_charge.py").write_text(NO_CHARGE_HOOK)
 
 
-def catalog_cost() -> Decimal:
-    """What the upstream bills (USD) for the fake LLM's answer to MESSAGES on CATALOG_MODEL."""
-    price = Catalog().lookup(CATALOG_MODEL)
+def catalog_cost(model: str = CATALOG_MODEL) -> Decimal:
+    """What the upstream bills (USD) for the fake LLM's answer to MESSAGES on `model`."""
+    price = Catalog().lookup(model)
     assert price is not None
     return price.cost(Usage(PROMPT, FAKE_REPLY_WORDS))
 

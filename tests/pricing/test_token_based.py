@@ -286,11 +286,12 @@ def test_the_receipt_names_the_rates_actually_charged() -> None:
     metering = p.quote(facts(chat("tiered", max_tokens=10))).metering
     assert metering is not None
     usage = Usage(40, 10)
-    details = receipt("tiered", metering, usage, metering.charge(usage))
+    details = receipt("tiered", metering, usage, metering.charge(usage), metering.ceiling)
     assert details["rates"] == {
         "input": "$1.20/1M",
         "output": "$2.40/1M",
         "cachedInput": "$0.12/1M",
     }
     assert details["amount"] == "72"
-    assert receipt("tiered", metering, None, 0)["rates"] == metering.rates.describe()
+    assert details["ceiling"] == str(metering.ceiling)
+    assert receipt("tiered", metering, None, 0, 0)["rates"] == metering.rates.describe()

@@ -21,8 +21,9 @@ class Metering:
     stream: bool
     strip_usage_chunk: bool  # the gateway asked for stream usage the caller did not
     body: bytes  # the request body sent upstream (output cap injected)
-    catalog: CatalogPrice | None = None  # upstream cost, when the catalog knows the model
+    catalog: CatalogPrice | None = None  # catalog-priced: the rates come from it (tiers)
     markup: Decimal = Decimal(0)  # over the catalog's rates (catalog-priced only)
+    cost: CatalogPrice | None = None  # what the upstream charges, for the ledger and audits
 
     @property
     def ceiling(self) -> int:

@@ -196,6 +196,10 @@ class ModelPriceTable:
             return None
         return ModelPrice(model, "catalog", found.model, catalog=found, markup=self._markup)
 
+    def upstream_price(self, model: str) -> CatalogPrice | None:
+        """What the upstream charges for `model` (for ledger costs, not for pricing)."""
+        return self._lookup(model)
+
     def _lookup(self, model: str) -> CatalogPrice | None:
         if self._catalog is None:
             return None

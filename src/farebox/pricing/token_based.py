@@ -122,6 +122,7 @@ class TokenPricer:
             strip_usage_chunk=strip,
             body=_json(capped),
             catalog=price.catalog,
+            cost=price.catalog or self.table.upstream_price(price.model),
             markup=price.markup,
         )
 
