@@ -154,20 +154,7 @@ class Accounting:
         reason = None if result.success else (result.error_reason or "settlement failed")
         cost = self.upstream_cost(trace)
         if self.metrics is not None:
-            self.metrics.settlement_latency(seconds, success=result.success)
-            self.metrics.payment("settled" if result.success else "settle_failed")
-            if result.success:
-                self.metrics.revenue(trace.route or "", trace.model, amount)
-                if cost is not None:
-                    self.metrics.cost(trace.route or "", trace.model, cost)
-                if trace.usage is not None:
-                    usage = trace.usage
-                    self.metrics.tokens(
-                        trace.model,
-                        usage.input_tokens,
-                        usage.output_tokens,
-                        usage.cached_input_tokens,
-                    )
+            self._count_settlement(self.metrics, trace, result.success, amount, cost, seconds)
         if self.ledger is not None:
             charged = amount if result.success else 0
             self._record(
@@ -185,6 +172,29 @@ class Accounting:
             reason=reason,
             duration_ms=seconds * 1000,
         )
+
+    @staticmethod
+    def _count_settlement(
+        metrics: GatewayMetrics,
+        trace: Trace,
+        success: bool,
+        amount: int,
+        cost: Decimal | None,
+        seconds: float,
+    ) -> None:
+        metrics.settlement_latency(seconds, success=success)
+        metrics.payment("settled" if success else "settle_failed")
+        if not success:
+            return
+        route = trace.route or ""
+        metrics.revenue(route, trace.model, amount)
+        if cost is not None:
+            metrics.cost(route, trace.model, cost)
+        usage = trace.usage
+        if usage is not None:
+            metrics.tokens(
+                trace.model, usage.input_tokens, usage.output_tokens, usage.cached_input_tokens
+            )
 
     def not_settled(self, trace: Trace, reason: str) -> None:
         """A verified payment that is deliberately not charged (upstream 5xx, a hook, no usage)."""

@@ -68,6 +68,7 @@ class Gateway:
         exchange = Exchange(
             scope=scope,
             receive=receive,
+            raw_path=raw_path,
             route=self.runtime.routes[match.key],
             params=dict(match.params),
             headers=headers,

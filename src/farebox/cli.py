@@ -1,4 +1,4 @@
-"""farebox start | validate | facilitator | demo."""
+"""farebox start | dev | validate | facilitator | demo | report | models."""
 
 from __future__ import annotations
 
@@ -44,9 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     start = commands.add_parser("start", help="run the gateway")
-    start.add_argument(
-        "--config", help="config file (default: ./farebox.yaml, ./tollbooth.config.yaml)"
-    )
+    start.add_argument("--config", help=CONFIG_HELP)
     start.add_argument("--host", help="listen address (default: gateway.hostname)")
     start.add_argument("--port", type=int, help="listen port (default: gateway.port)")
     start.set_defaults(run=cmd_start)
@@ -58,9 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.set_defaults(run=cmd_dev)
 
     validate = commands.add_parser("validate", help="check a config file and exit")
-    validate.add_argument(
-        "--config", help="config file (default: ./farebox.yaml, ./tollbooth.config.yaml)"
-    )
+    validate.add_argument("--config", help=CONFIG_HELP)
     validate.set_defaults(run=cmd_validate)
 
     fac = commands.add_parser("facilitator", help="run the local test facilitator")

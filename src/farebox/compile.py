@@ -56,8 +56,12 @@ def build_runtime(
     compiler = RouteCompiler(cfg, loaded.base_dir, facilitators)
     routes = {key: compiler.compile(key, route) for key, route in cfg.routes.items()}
     metrics = GatewayMetrics() if cfg.gateway.metrics else None
+    try:
+        table = RouteTable.from_routes(cfg.routes)
+    except ValueError as exc:  # two keys for the same requests: names both keys
+        raise ConfigError([str(exc)]) from None
     return Runtime(
-        table=RouteTable.from_routes(cfg.routes),
+        table=table,
         routes=routes,
         pool=UpstreamPool(),
         replay=replay_guard(cfg.stores.replay),
@@ -171,7 +175,10 @@ class RouteCompiler:
                 threads=self.threads,
             )
         if not route.token_based:
-            return build_pricer(route, defaults, key=key)
+            try:
+                return build_pricer(route, defaults, key=key)
+            except ValueError as exc:  # a `where` the schema lets through: names key and rule
+                raise ConfigError([str(exc)]) from None
         upstream_url = self.cfg.upstreams[route.upstream].url
         try:
             return TokenPricer(

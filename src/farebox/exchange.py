@@ -8,8 +8,8 @@ from x402.schemas import PaymentPayload, PaymentRequirements, SettleResponse
 
 from farebox.accounting import Trace
 from farebox.asgi import Receive, Scope
-from farebox.hooks.context import hook_payment, hook_quote, hook_request, hook_response
-from farebox.hooks.types import HookContext, HookResponse
+from farebox.hooks.context import hook_payment, hook_quote, hook_request
+from farebox.hooks.types import HookContext, HookRequest, HookResponse
 from farebox.pricing.quote import Quote, RequestFacts
 from farebox.runtime import CompiledRoute
 
@@ -18,6 +18,7 @@ from farebox.runtime import CompiledRoute
 class Exchange:
     scope: Scope
     receive: Receive
+    raw_path: str  # the path as received (percent-encoded), decoded as latin-1
     route: CompiledRoute
     params: dict[str, str]
     headers: dict[str, str]
@@ -30,7 +31,7 @@ class Exchange:
     payload: PaymentPayload | None = None
     requirements: PaymentRequirements | None = None
     reserved_key: str | None = None
-    extra_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    hook_view: HookRequest | None = field(default=None, init=False, repr=False)
 
     @property
     def metering_body(self) -> bytes | None:
@@ -47,18 +48,17 @@ class Exchange:
     ) -> HookContext:
         """What a hook sees at this point of the request."""
         assert self.facts is not None and self.route.hook_route is not None
+        if self.hook_view is None:  # the facts are final once read: one view for every hook
+            self.hook_view = hook_request(self.facts)
         payment = None
         if self.requirements is not None:
             payment = hook_payment(self.requirements, payer=self.trace.payer, settled=settled)
         return HookContext(
             hook=name,
-            request=hook_request(self.facts),
+            request=self.hook_view,
             route=self.route.hook_route,
             quote=hook_quote(self.quote) if self.quote is not None else None,
             payment=payment,
             response=response,
             error=error,
         )
-
-
-__all__ = ["Exchange", "hook_response"]

@@ -8,19 +8,20 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 
-from farebox.asgi import Send
+from farebox.asgi import RawHeaders, Send
 from farebox.errors import GatewayError
 from farebox.exchange import Exchange
 from farebox.llm.usage import StreamMeter
-from farebox.metered import MAX_METERED_BODY, MeteredBodyTooLarge, is_event_stream
-from farebox.proxy.headers import downstream_headers, upstream_headers
+from farebox.metered import is_event_stream
+from farebox.proxy.headers import upstream_headers
 from farebox.proxy.upstream import UpstreamError, stream_request_body
 from farebox.routing.rewrite import PathError, upstream_target
 from farebox.runtime import Runtime
 
 log = logging.getLogger("farebox.forward")
 
-RawHeaders = list[tuple[bytes, bytes]]
+# The most of an upstream answer read into memory (for onResponse hooks and metering).
+MAX_BUFFERED_BODY = 64 * 1024 * 1024
 
 
 def upstream_url(exchange: Exchange) -> str:
@@ -29,12 +30,11 @@ def upstream_url(exchange: Exchange) -> str:
     Called before pricing, so a bad path is refused before any money moves.
     """
     scope, route = exchange.scope, exchange.route
-    raw_path = scope.get("raw_path") or scope["path"].encode()
     try:
         return upstream_target(
             route.upstream.base_url,
             route.path_template,
-            raw_path.decode("latin-1"),
+            exchange.raw_path,
             exchange.params,
             scope.get("query_string", b"").decode("latin-1"),
         )
@@ -92,16 +92,17 @@ def usage_stripper(exchange: Exchange, upstream: aiohttp.ClientResponse) -> Stre
 async def relay(
     upstream: aiohttp.ClientResponse,
     send: Send,
+    status: int,
+    headers: RawHeaders,
     extra: RawHeaders,
     rewrite: StreamMeter | None = None,
-    start: tuple[int, RawHeaders] | None = None,
 ) -> None:
     """Stream the upstream's answer to the caller as it arrives.
 
-    `start` replaces the status and headers (a hook changed them); `rewrite`
-    filters the body (then its length is no longer the upstream's).
+    `status` and `headers` are the upstream's as onResponse left them, `extra`
+    the gateway's own; `rewrite` filters the body (then its length is no longer
+    the upstream's).
     """
-    status, headers = start or (upstream.status, downstream_headers(upstream.raw_headers))
     headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
     length = upstream.headers.get("content-length")
     if length is not None and rewrite is None:
@@ -129,10 +130,12 @@ async def read_whole(upstream: aiohttp.ClientResponse) -> bytes:
     try:
         async for chunk in upstream.content.iter_any():
             size += len(chunk)
-            if size > MAX_METERED_BODY:
-                raise MeteredBodyTooLarge(f"larger than {MAX_METERED_BODY} bytes")
+            if size > MAX_BUFFERED_BODY:
+                raise GatewayError(
+                    502, f"upstream answer could not be read: larger than {MAX_BUFFERED_BODY} bytes"
+                )
             chunks.append(chunk)
-    except (aiohttp.ClientError, TimeoutError, MeteredBodyTooLarge) as exc:
+    except (aiohttp.ClientError, TimeoutError) as exc:
         raise GatewayError(502, f"upstream answer could not be read: {exc}") from None
     finally:
         upstream.release()

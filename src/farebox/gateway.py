@@ -16,6 +16,7 @@ nothing was served, so the payer can retry with the same authorization.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from dataclasses import dataclass, replace
@@ -23,10 +24,17 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import aiohttp
-from x402.http.utils import encode_payment_required_header
 from x402.schemas import PaymentRequirements, SettleResponse
 
-from farebox.asgi import BodyTooLarge, Send, json_bytes, read_body, send_json, send_response
+from farebox.asgi import (
+    JSON_CONTENT_TYPE,
+    BodyTooLarge,
+    RawHeaders,
+    Send,
+    json_bytes,
+    read_body,
+    send_response,
+)
 from farebox.errors import GatewayError
 from farebox.exchange import Exchange
 from farebox.forward import (
@@ -70,7 +78,6 @@ log = logging.getLogger("farebox.gateway")
 # How long a served payment's key stays claimed; the facilitator's used-nonce
 # check covers it after that.
 SPENT_CLAIM_SECONDS = 3600.0
-RawHeaders = list[tuple[bytes, bytes]]
 
 
 async def handle_route(runtime: Runtime, exchange: Exchange, send: Send) -> None:
@@ -78,7 +85,7 @@ async def handle_route(runtime: Runtime, exchange: Exchange, send: Send) -> None
     await read_request(runtime, exchange)
     await on_request(exchange)
     quote = await price_request(runtime, exchange)
-    if quote.amount == 0:
+    if quote.free:
         await serve_free(runtime, exchange, send)
         return
 
@@ -206,7 +213,13 @@ async def priced_requirements(exchange: Exchange) -> list[PaymentRequirements]:
     route, quote = exchange.route, exchange.quote
     assert quote is not None
     if route.offer is None:
-        raise GatewayError(500, f"route {route.key} has a price but no payment configuration")
+        # Only a hook can price a request on a route whose config prices everything at $0.
+        raise GatewayError(
+            500,
+            f"route {route.key} was priced at {quote.amount} atomic units (by {quote.source}), "
+            "but its config makes every request free, so it takes no payment; give the route "
+            'a non-zero price (like "$0.01") so it has a payment offer',
+        )
     if SCHEME_UPTO in quote.schemes and route.facilitator is not None:
         await ensure_upto(route.offer, route.facilitator, route.key)
     return route.offer.requirements(quote.amount, quote.pay_to, quote.schemes)
@@ -237,13 +250,11 @@ async def send_payment_required(
     exchange: Exchange, send: Send, offered: list[PaymentRequirements], error: str | None
 ) -> None:
     required = payment_required(offered, resource_url(exchange), error, exchange.route.description)
-    body = required.model_dump(by_alias=True, exclude_none=True)
-    exchange.trace.status = 402
-    await send_json(
-        send,
-        402,
-        body,
-        [(b"payment-required", encode_payment_required_header(required).encode())],
+    # Serialized once: the body is the JSON the PAYMENT-REQUIRED header carries in base64,
+    # byte for byte what the SDK's encode_payment_required_header produces.
+    body = required.model_dump_json(by_alias=True, exclude_none=True).encode()
+    await send_response(
+        send, 402, body, [JSON_CONTENT_TYPE, (b"payment-required", base64.b64encode(body))]
     )
 
 
@@ -271,7 +282,10 @@ async def take_payment(
     exchange.trace.settlement = "after-response" if metered else exchange.route.settlement
     key = payment_key(exchange.payload)
     if not await runtime.replay.reserve(key, SPENT_CLAIM_SECONDS):
-        return "this payment has already been used for a request"
+        return (
+            "this payment has already been used for a request; sign a new payment "
+            "(a fresh authorization) for this one"
+        )
     exchange.reserved_key = key
     return None
 
@@ -322,7 +336,7 @@ async def serve_settled_first(
         await send_payment_required(exchange, send, offered, error=settle_failure(settled))
         return False
     try:
-        answer = await fetch(runtime, exchange, buffer=False)  # paid: the claim stays from here on
+        answer = await fetch(runtime, exchange, buffer=False)
     except GatewayError as exc:
         exc.headers.append(payment_response_header(settled))  # charged: the error says so
         raise
@@ -368,11 +382,10 @@ async def serve_metered(
         async def settle_stream(amount: int, usage: Usage | None) -> SettleResponse:
             return await settle_metered(runtime, exchange, amount, usage, in_stream=True)
 
-        exchange.trace.status = answer.status
-        outcome = await relay_metered_stream(
-            answer.upstream, send, metering, settle_stream, (answer.status, answer.headers)
+        settled = await relay_metered_stream(
+            answer.upstream, send, metering, settle_stream, answer.status, answer.headers
         )
-        if outcome.settled is None:
+        if settled is None:
             runtime.accounting.not_settled(exchange.trace, "no usage to charge")
         return True
     usage = json_usage(metering, answer.body, answer.status)
@@ -470,12 +483,11 @@ async def apply_on_response(exchange: Exchange, answer: Answer) -> None:
 
 
 async def deliver(exchange: Exchange, answer: Answer, send: Send, extra: RawHeaders) -> None:
-    exchange.trace.status = answer.status
     if answer.body is not None:
         await send_buffered(send, answer.status, answer.headers, answer.body, extra)
         return
     rewrite = usage_stripper(exchange, answer.upstream)
-    await relay(answer.upstream, send, extra, rewrite, (answer.status, answer.headers))
+    await relay(answer.upstream, send, answer.status, answer.headers, extra, rewrite)
 
 
 async def on_error(exchange: Exchange, error: str, response: HookResponse | None = None) -> None:

@@ -12,38 +12,22 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from x402.http.utils import encode_payment_response_header
 from x402.schemas import SettleResponse
 
-from farebox.asgi import Send
+from farebox.asgi import RawHeaders, Send
 from farebox.llm.usage import StreamMeter, Usage, estimate_from_json, usage_from_json
 from farebox.pricing.metering import Metering
-from farebox.proxy.headers import downstream_headers
 
 log = logging.getLogger("farebox.metered")
 
-MAX_METERED_BODY = 64 * 1024 * 1024
 RECEIPT_COMMENT = b": x402-receipt "
-RawHeaders = list[tuple[bytes, bytes]]
 
 Settle = Callable[[int, Usage | None], Awaitable[SettleResponse]]
 """Settle this many atomic units for this usage (the settler attaches the receipt)."""
-
-
-class MeteredBodyTooLarge(Exception):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class MeteredOutcome:
-    usage: Usage | None
-    amount: int
-    settled: SettleResponse | None  # None when there was nothing to charge
-    delivered: bool  # the caller received the upstream's answer
 
 
 def is_event_stream(upstream: aiohttp.ClientResponse) -> bool:
@@ -94,11 +78,12 @@ async def relay_metered_stream(
     send: Send,
     metering: Metering,
     settle: Settle,
-    start: tuple[int, RawHeaders] | None = None,
-) -> MeteredOutcome:
-    """Relay, meter, then settle; `start` overrides the status and headers (a hook's)."""
+    status: int,
+    headers: RawHeaders,
+) -> SettleResponse | None:
+    """Relay with `status` and `headers` (the upstream's, as onResponse left them), meter,
+    then settle; the settlement, or None when there was nothing to charge."""
     meter = StreamMeter(metering.shape, strip_usage_chunk=metering.strip_usage_chunk)
-    status, headers = start or (upstream.status, downstream_headers(upstream.raw_headers))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     completed = await _pump(upstream, send, meter)
     usage = _stream_usage(metering, meter, completed, upstream.status)
@@ -110,7 +95,7 @@ async def relay_metered_stream(
         if not settled.success:
             log.error("metered stream delivered but settlement failed: %s", settled.error_reason)
     await send({"type": "http.response.body", "body": b"", "more_body": False})
-    return MeteredOutcome(usage, amount, settled, delivered=True)
+    return settled
 
 
 async def _pump(upstream: aiohttp.ClientResponse, send: Send, meter: StreamMeter) -> bool:

@@ -1,8 +1,8 @@
 """Building a hook's view of the request from the gateway's own objects.
 
-The gateway calls these only on routes that have hooks, so a route without
-hooks pays nothing for them. Mappings are copied into read-only views: a hook
-cannot change what the gateway forwards.
+The gateway calls these only on routes that have hooks or a pricing function,
+so any other route pays nothing for them. Mappings are copied into read-only
+views: a hook cannot change what the gateway forwards.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ if TYPE_CHECKING:
 RawHeaders = Iterable[tuple[bytes, bytes]]
 
 
-def hook_request(facts: RequestFacts, *, raw_body: bytes | None = None) -> HookRequest:
-    """The request as hooks and pricing functions see it (`raw_body` overrides facts.raw_body)."""
-    body = raw_body if raw_body is not None else (facts.raw_body or None)
+def hook_request(facts: RequestFacts) -> HookRequest:
+    """The request as hooks and pricing functions see it."""
     return HookRequest(
         method=facts.method,
         path=facts.path,
@@ -33,7 +32,7 @@ def hook_request(facts: RequestFacts, *, raw_body: bytes | None = None) -> HookR
         query=_frozen(facts.query),
         headers=_frozen(facts.headers),
         json=facts.body,
-        body=body,
+        body=facts.raw_body or None,
     )
 
 
@@ -47,10 +46,10 @@ def hook_route(key: str, route: Route) -> HookRoute:
     )
 
 
-def hook_quote(quote: Quote, *, source: str | None = None) -> HookQuote:
+def hook_quote(quote: Quote) -> HookQuote:
     return HookQuote(
         amount=quote.amount,
-        source=source or quote.source,
+        source=quote.source,
         model=quote.model,
         scheme=quote.schemes[0] if quote.schemes else None,
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from collections.abc import Awaitable
+from typing import Protocol, TypeVar
 
 import aiohttp
 import httpx
@@ -17,6 +18,8 @@ from x402.schemas import (
 )
 
 DEFAULT_FACILITATOR_TIMEOUT = 15.0
+
+T = TypeVar("T")
 
 
 class Facilitator(Protocol):
@@ -52,24 +55,21 @@ class GuardedFacilitator:
     async def verify(
         self, payload: PaymentPayload, requirements: PaymentRequirements
     ) -> VerifyResponse:
-        try:
-            return await asyncio.wait_for(self.inner.verify(payload, requirements), self.timeout)
-        except Exception as exc:
-            raise self._unavailable("verify", exc) from exc
+        return await self._call("verify", self.inner.verify(payload, requirements))
 
     async def settle(
         self, payload: PaymentPayload, requirements: PaymentRequirements
     ) -> SettleResponse:
-        try:
-            return await asyncio.wait_for(self.inner.settle(payload, requirements), self.timeout)
-        except Exception as exc:
-            raise self._unavailable("settle", exc) from exc
+        return await self._call("settle", self.inner.settle(payload, requirements))
 
     async def supported(self) -> SupportedResponse:
+        return await self._call("supported", asyncio.to_thread(self.inner.get_supported))
+
+    async def _call(self, step: str, answer: Awaitable[T]) -> T:
         try:
-            return await asyncio.wait_for(asyncio.to_thread(self.inner.get_supported), self.timeout)
+            return await asyncio.wait_for(answer, self.timeout)
         except Exception as exc:
-            raise self._unavailable("supported", exc) from exc
+            raise self._unavailable(step, exc) from exc
 
     def _unavailable(self, step: str, exc: Exception) -> FacilitatorUnavailable:
         if isinstance(exc, TimeoutError | httpx.TimeoutException | aiohttp.ServerTimeoutError):

@@ -26,6 +26,8 @@ from x402.schemas import (
     VerifyResponse,
 )
 
+from farebox.payments.facilitator_client import DEFAULT_FACILITATOR_TIMEOUT
+
 Answer = TypeVar("Answer", VerifyResponse, SettleResponse)
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -33,7 +35,9 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 class HttpFacilitator:
     """The async verify/settle surface of HTTPFacilitatorClient, over a pooled aiohttp session."""
 
-    def __init__(self, url: str, *, timeout: float = 15.0, max_connections: int = 100) -> None:
+    def __init__(
+        self, url: str, *, timeout: float = DEFAULT_FACILITATOR_TIMEOUT, max_connections: int = 100
+    ) -> None:
         self.url = url.rstrip("/")
         self._timeout = timeout
         self._max_connections = max_connections

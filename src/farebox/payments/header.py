@@ -12,7 +12,6 @@ from pydantic import ValidationError
 from x402.schemas import PaymentPayload, PaymentRequirements
 
 PAYMENT_SIGNATURE = "payment-signature"
-LEGACY_PAYMENT = "x-payment"
 
 # Longer than any honest payload (a few hundred bytes of JSON); stops decode work on junk.
 MAX_HEADER_BYTES = 16 * 1024
