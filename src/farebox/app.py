@@ -11,7 +11,7 @@ from farebox.asgi import ClientDisconnected, Message, Receive, Scope, Send, send
 from farebox.compile import build_runtime
 from farebox.config.loader import LoadedConfig
 from farebox.config.schema import Config
-from farebox.cors import is_preflight, preflight_headers, with_cors
+from farebox.cors import is_preflight, with_cors
 from farebox.discovery import discovery_document
 from farebox.errors import GatewayError
 from farebox.exchange import Exchange
@@ -39,11 +39,12 @@ class Gateway:
         trace = Trace.begin(scope["method"], scope["path"])
         accounting.request_started()
         send = recording_status(send, trace)
-        if self.runtime.cors:
-            send = with_cors(send)
+        cors = self.runtime.cors
+        if cors is not None:
+            send = with_cors(send, cors, scope)
         try:
-            if self.runtime.cors and is_preflight(scope):
-                await send_response(send, 204, headers=preflight_headers(scope))
+            if cors is not None and is_preflight(scope):
+                await send_response(send, 204, headers=cors.preflight_headers(scope))
             else:
                 await self._dispatch(scope, receive, send, trace)
         except GatewayError as exc:
@@ -73,6 +74,7 @@ class Gateway:
             params=dict(match.params),
             headers=headers,
             trace=trace,
+            behind_proxy=bool(self.runtime.trust_proxy),
         )
         await handle_route(self.runtime, exchange, send)
 

@@ -19,6 +19,7 @@ from farebox.config.loader import LoadedConfig
 from farebox.config.paths import format_path
 from farebox.config.resolve import effective_accepts, is_paid, pay_to_for
 from farebox.config.schema import Config, Route
+from farebox.cors import CorsPolicy
 from farebox.hooks.context import hook_route
 from farebox.hooks.hookset import HookSet, load_hooks
 from farebox.hooks.loader import CodeLoader, HookLoadError
@@ -66,7 +67,7 @@ def build_runtime(
         pool=UpstreamPool(),
         replay=replay_guard(cfg.stores.replay),
         discovery=cfg.gateway.discovery,
-        cors=bool(cfg.gateway.cors),
+        cors=CorsPolicy.from_config(cfg.gateway.cors),
         trust_proxy=cfg.gateway.trust_proxy,
         facilitators=list(facilitators.clients.values()),
         accounting=Accounting(None, metrics),

@@ -23,6 +23,7 @@ class Exchange:
     params: dict[str, str]
     headers: dict[str, str]
     trace: Trace
+    behind_proxy: bool = False  # gateway.trustProxy: X-Forwarded-* describe the caller
     upstream_url: str | None = None
     raw_body: bytes | None = None
     facts: RequestFacts | None = None
@@ -31,6 +32,7 @@ class Exchange:
     payload: PaymentPayload | None = None
     requirements: PaymentRequirements | None = None
     reserved_key: str | None = None
+    keep_claim: bool = False  # the payment is spent (or may be) even if nothing is served
     hook_view: HookRequest | None = field(default=None, init=False, repr=False)
 
     @property

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
@@ -67,6 +68,7 @@ from farebox.proxy.headers import downstream_headers
 from farebox.runtime import Runtime
 from farebox.settlement import (
     facilitator_of,
+    is_pending,
     payment_response_header,
     settle,
     settle_failure,
@@ -78,6 +80,7 @@ log = logging.getLogger("farebox.gateway")
 # How long a served payment's key stays claimed; the facilitator's used-nonce
 # check covers it after that.
 SPENT_CLAIM_SECONDS = 3600.0
+UPTO_RETRY_SECONDS = 30.0
 
 
 async def handle_route(runtime: Runtime, exchange: Exchange, send: Send) -> None:
@@ -118,7 +121,7 @@ async def handle_route(runtime: Runtime, exchange: Exchange, send: Send) -> None
         else:
             served = await serve_then_settle(runtime, exchange, send, offered)
     finally:
-        if not served:
+        if not served and not exchange.keep_claim:
             await runtime.replay.release(exchange.reserved_key or "")
 
 
@@ -226,12 +229,18 @@ async def priced_requirements(exchange: Exchange) -> list[PaymentRequirements]:
 
 
 async def ensure_upto(offer: PaymentOffer, facilitator: GuardedFacilitator, key: str) -> None:
-    """Learn the facilitator's upto support once (its address is part of the requirements)."""
-    if offer.upto_checked:
+    """Learn the facilitator's upto support once (its address is part of the requirements).
+
+    While the facilitator cannot be reached, ask again at most every UPTO_RETRY_SECONDS:
+    meanwhile the route offers exact at the ceiling, and no 402 waits on the facilitator.
+    """
+    now = time.monotonic()
+    if offer.upto_checked or now < offer.upto_retry_at:
         return
     try:
         supported = await facilitator.supported()
     except FacilitatorUnavailable as exc:
+        offer.upto_retry_at = now + UPTO_RETRY_SECONDS
         log.warning("route %s: cannot offer upto yet: %s", key, exc)
         return
     offer.upto_checked = True
@@ -259,9 +268,20 @@ async def send_payment_required(
 
 
 def resource_url(exchange: Exchange) -> str:
-    scope = exchange.scope
-    host = exchange.headers.get("host") or "localhost"
-    return f"{scope.get('scheme', 'http')}://{host}{scope['path']}"
+    """The URL the caller used; behind a trusted proxy (gateway.trustProxy), as the proxy
+    says it was called."""
+    headers = exchange.headers
+    scheme = exchange.scope.get("scheme", "http")
+    host = headers.get("host") or "localhost"
+    if exchange.behind_proxy:
+        scheme = _first(headers.get("x-forwarded-proto")) or scheme
+        host = _first(headers.get("x-forwarded-host")) or host
+    return f"{scheme}://{host}{exchange.scope['path']}"
+
+
+def _first(value: str | None) -> str | None:
+    """The client-side entry of a comma-separated X-Forwarded-* value."""
+    return value.split(",")[0].strip() or None if value else None
 
 
 # --- payment ------------------------------------------------------------------
@@ -317,6 +337,7 @@ class Answer:
     status: int
     headers: RawHeaders
     body: bytes | None  # read whole (for a hook or metering); None: streamed through
+    upstream_body: bytes | None = None  # the body as the upstream sent it (metering reads it)
     settle: bool = True
 
 
@@ -335,6 +356,7 @@ async def serve_settled_first(
     if not settled.success:
         await send_payment_required(exchange, send, offered, error=settle_failure(settled))
         return False
+    exchange.keep_claim = True  # paid: even if the upstream fails now, this payment is spent
     try:
         answer = await fetch(runtime, exchange, buffer=False)
     except GatewayError as exc:
@@ -359,6 +381,9 @@ async def serve_then_settle(
     except GatewayError:
         answer.upstream.release()
         raise
+    if is_pending(settled):  # the facilitator may yet settle it: the caller gets its answer
+        await deliver(exchange, answer, send, [])
+        return True
     if not settled.success:
         answer.upstream.release()
         await send_payment_required(exchange, send, offered, error=settle_failure(settled))
@@ -388,15 +413,17 @@ async def serve_metered(
         if settled is None:
             runtime.accounting.not_settled(exchange.trace, "no usage to charge")
         return True
-    usage = json_usage(metering, answer.body, answer.status)
+    # Metered on what the upstream answered, not on what an onResponse hook made of it.
+    usage = json_usage(metering, answer.upstream_body or b"", answer.upstream.status)
     amount = metering.charge(usage) if usage is not None else 0
     extra: RawHeaders = []
     if amount:
         settled = await settle_metered(runtime, exchange, amount, usage, in_stream=False)
-        if not settled.success:
+        if not settled.success and not is_pending(settled):
             await send_payment_required(exchange, send, offered, error=settle_failure(settled))
             return False
-        extra.append(payment_response_header(settled))
+        if settled.success:  # when pending, the retry loop settles it: the answer goes out
+            extra.append(payment_response_header(settled))
     else:
         runtime.accounting.not_settled(exchange.trace, "no usage to charge")
     await deliver(exchange, answer, send, extra)
@@ -453,7 +480,7 @@ async def fetch(runtime: Runtime, exchange: Exchange, *, buffer: bool) -> Answer
     body = None
     if (buffer or wants_hook) and not is_event_stream(upstream):
         body = await read_whole(upstream)
-    answer = Answer(upstream, upstream.status, downstream_headers(upstream.raw_headers), body)
+    answer = Answer(upstream, upstream.status, downstream_headers(upstream.raw_headers), body, body)
     if wants_hook:
         try:
             await apply_on_response(exchange, answer)

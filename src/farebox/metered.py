@@ -84,6 +84,8 @@ async def relay_metered_stream(
     """Relay with `status` and `headers` (the upstream's, as onResponse left them), meter,
     then settle; the settlement, or None when there was nothing to charge."""
     meter = StreamMeter(metering.shape, strip_usage_chunk=metering.strip_usage_chunk)
+    # The stream grows by a receipt line: no length header (a hook's included) can hold.
+    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     completed = await _pump(upstream, send, meter)
     usage = _stream_usage(metering, meter, completed, upstream.status)

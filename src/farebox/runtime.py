@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from farebox.accounting import Accounting
+from farebox.cors import CorsPolicy
 from farebox.hooks.hookset import HookSet
 from farebox.hooks.runner import HookThreads
 from farebox.hooks.types import HookRoute
@@ -43,7 +44,7 @@ class Runtime:
     pool: UpstreamPool
     replay: ReplayGuard
     discovery: bool = True
-    cors: bool = False
+    cors: CorsPolicy | None = None  # None: no CORS headers
     trust_proxy: bool | int = False
     max_priced_body: int = DEFAULT_MAX_PRICED_BODY
     facilitators: list[GuardedFacilitator] = field(default_factory=list)

@@ -32,6 +32,8 @@ def uvicorn_config(app: ASGIApp, **overrides: Any) -> uvicorn.Config:
         "log_level": "warning",
         "access_log": False,
         "timeout_graceful_shutdown": 5,
+        # farebox decides itself whether X-Forwarded-* can be trusted (gateway.trustProxy)
+        "proxy_headers": False,
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)

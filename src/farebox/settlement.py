@@ -23,6 +23,7 @@ from farebox.payments.facilitator_client import FacilitatorUnavailable, GuardedF
 from farebox.runtime import Runtime
 
 FACILITATOR_UNAVAILABLE = "facilitator_unavailable"
+SETTLEMENT_PENDING = "settlement_pending"
 
 
 def facilitator_of(exchange: Exchange) -> GuardedFacilitator:
@@ -38,14 +39,16 @@ async def settle(
     requirements: PaymentRequirements,
     *,
     after_serving: bool,
-    raise_unavailable: bool = True,
+    delivered: bool = False,
 ) -> SettleResponse:
     """Settle `requirements` (the amount to charge) for this exchange's payment.
 
-    after_serving: the response is (being) delivered, so record the settlement as
-    pending first. raise_unavailable=False turns an unreachable facilitator into a
-    failed SettleResponse (for streams whose headers are already out); the pending
-    row then stays for the retry at the next start.
+    after_serving: the answer is (about to be) delivered, so the settlement is
+    recorded as pending first. When the facilitator cannot answer then, the
+    outcome decides: a timeout may have settled, and a delivered answer has been
+    bought, so both stay pending for the retry loop (a SettleResponse with
+    error_reason SETTLEMENT_PENDING); a refused connection before delivery settled
+    nothing, and the request fails with 502.
     """
     assert exchange.payload is not None and exchange.header is not None
     accounting, trace = runtime.accounting, exchange.trace
@@ -56,20 +59,28 @@ async def settle(
     try:
         result = await facilitator_of(exchange).settle(exchange.payload, requirements)
     except FacilitatorUnavailable as exc:
-        if raise_unavailable:
-            if after_serving:
-                accounting.not_settled(trace, f"{FACILITATOR_UNAVAILABLE}: {exc}")
-            raise GatewayError(exc.status, str(exc)) from None
-        return SettleResponse(
-            success=False,
-            error_reason=FACILITATOR_UNAVAILABLE,
-            error_message=str(exc),
-            transaction="",
-            network=requirements.network,
-        )
+        outcome_unknown = exc.status == 504
+        if after_serving and (delivered or outcome_unknown):
+            return SettleResponse(
+                success=False,
+                error_reason=SETTLEMENT_PENDING,
+                error_message=f"{exc}; the settlement will be retried",
+                transaction="",
+                network=requirements.network,
+            )
+        if after_serving:
+            accounting.not_settled(trace, f"{FACILITATOR_UNAVAILABLE}: {exc}")
+        if outcome_unknown:
+            exchange.keep_claim = True  # the money may have moved: this payment is spent
+        raise GatewayError(exc.status, str(exc)) from None
     accounting.settled(trace, result, int(requirements.amount), time.perf_counter() - started)
     await observe_settlement(exchange, result)
     return result
+
+
+def is_pending(result: SettleResponse) -> bool:
+    """The settlement outcome is not known yet; the retry loop will settle it."""
+    return result.error_reason == SETTLEMENT_PENDING
 
 
 async def settle_metered(
@@ -85,9 +96,7 @@ async def settle_metered(
     authorized = int(exchange.requirements.amount)
     amount = min(amount, authorized)
     metered = exchange.requirements.model_copy(update={"amount": str(amount)})
-    result = await settle(
-        runtime, exchange, metered, after_serving=True, raise_unavailable=not in_stream
-    )
+    result = await settle(runtime, exchange, metered, after_serving=True, delivered=in_stream)
     details = receipt(exchange.quote.model, metering, usage, amount, authorized)
     return result.model_copy(update={"extra": {**(result.extra or {}), "receipt": details}})
 

@@ -105,12 +105,21 @@ def gateway(servers: Servers, merchant: str, tmp_path: Path) -> Iterator[Gateway
     with ExitStack() as stack:
 
         def start(
-            routes: str, *, ledger: str | None = None, metrics: bool = False
+            routes: str,
+            *,
+            ledger: str | None = None,
+            metrics: bool = False,
+            facilitator: str | None = None,
+            facilitator_timeout: float = 15.0,
         ) -> RunningGateway:
             path = tmp_path / "farebox.yaml"
             write_hooks(tmp_path)
-            path.write_text(config_text(routes, servers, merchant, ledger=ledger, metrics=metrics))
-            server = stack.enter_context(BackgroundServer(build_app(load_config(path))))
+            text = config_text(
+                routes, servers, merchant, ledger=ledger, metrics=metrics, facilitator=facilitator
+            )
+            path.write_text(text)
+            app = build_app(load_config(path), facilitator_timeout=facilitator_timeout)
+            server = stack.enter_context(BackgroundServer(app))
             return RunningGateway(server.url, server)
 
         yield start

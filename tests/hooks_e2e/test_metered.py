@@ -112,3 +112,37 @@ async def test_the_receipt_names_the_ceiling_the_caller_authorized(
     assert settled.extra is not None
     assert settled.extra["receipt"]["ceiling"] == "3"
     assert settled.extra["receipt"]["amount"] == "3"
+
+
+REWRITTEN = """\
+  "POST /v1/chat/completions":
+    upstream: llm
+    type: token-based
+    schemes: [upto]
+    models:
+      gpt-4.1-mini: {input: "$1/1M", output: "$4/1M"}
+    hooks:
+      onResponse: "{hooks}/rewrite_body.py"
+"""
+
+
+async def test_usage_is_metered_on_the_upstreams_answer_not_the_hooks(
+    gateway: GatewayFactory, files: HookFiles, facilitator: Facilitator
+) -> None:
+    """A hook that rewrites the body (here: dropping the usage) changes what the caller
+    reads, not what the upstream billed: the charge follows the upstream's usage."""
+    files.write(
+        "rewrite_body.py",
+        "def hook(ctx):\n    return {'body': {'rewritten': True}, 'status': 200}\n",
+    )
+    url = gateway(REWRITTEN)
+    payer = new_account()
+    async with paying_client(payer) as client:
+        response = await client.post(f"{url}/v1/chat/completions", json=CHAT)
+    assert response.status_code == 200 and response.json() == {"rewritten": True}
+    receipt = decode_payment_response_header(response.headers["payment-response"]).extra
+    assert receipt is not None
+    details = receipt["receipt"]
+    assert details["estimated"] is False
+    assert details["outputTokens"] == 29  # the fake upstream's reply, as it reported it
+    assert facilitator.balance(payer.address) == START_BALANCE - int(details["amount"])

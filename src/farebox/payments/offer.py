@@ -95,7 +95,8 @@ class PaymentOffer:
         self.templates: dict[str, tuple[PaymentRequirements, ...]] = {
             SCHEME_EXACT: tuple(exact_template(a, max_timeout_seconds) for a in accepted)
         }
-        self.upto_checked = False  # whether the facilitator was asked about upto yet
+        self.upto_checked = False  # whether the facilitator answered about upto yet
+        self.upto_retry_at = 0.0  # monotonic time before which not to ask again
 
     def add_upto(self, supported: SupportedResponse) -> list[str]:
         """Offer `upto` where the facilitator supports it; returns networks it does not."""
