@@ -19,6 +19,7 @@ from farebox.errors import GatewayError
 from farebox.exchange import Exchange
 from farebox.llm.usage import Usage
 from farebox.metered import receipt
+from farebox.observability.logs import receipt_log
 from farebox.payments.facilitator_client import FacilitatorUnavailable, GuardedFacilitator
 from farebox.runtime import Runtime
 
@@ -98,6 +99,12 @@ async def settle_metered(
     metered = exchange.requirements.model_copy(update={"amount": str(amount)})
     result = await settle(runtime, exchange, metered, after_serving=True, delivered=in_stream)
     details = receipt(exchange.quote.model, metering, usage, amount, authorized)
+    receipt_log(
+        request_id=exchange.trace.request_id,
+        route=exchange.route.key,
+        receipt=details,
+        tx=result.transaction or None,
+    )
     return result.model_copy(update={"extra": {**(result.extra or {}), "receipt": details}})
 
 

@@ -335,3 +335,22 @@ async def test_exact_payment_on_a_stream_pays_the_ceiling_and_strips_usage(
     chunks = [chunk async for chunk in stream]
     assert all(c.usage is None for c in chunks)
     assert exact_payer.spent(facilitator) == int(exact_payer.authorized.amount)
+
+
+async def test_a_streamed_receipt_is_also_logged(
+    gateway: GatewayFactory, payer: Payer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="farebox.settlement")
+    client = payer.openai(gateway(ROUTES))
+    stream = await client.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True)
+    [chunk async for chunk in stream]
+    logged = [r for r in caplog.records if r.getMessage() == "receipt"]
+    assert len(logged) == 1
+    fields = logged[0].__dict__["farebox_fields"]
+    assert (fields["model"], fields["inputTokens"], fields["outputTokens"]) == (
+        MODEL,
+        PROMPT,
+        FAKE_REPLY_WORDS,
+    )
+    assert fields["amount"] == str(cost(PROMPT, FAKE_REPLY_WORDS, IN, OUT))
+    assert fields["tx"].startswith("0x")

@@ -167,6 +167,19 @@ def settlement_log(
     _emit(logger or logging.getLogger(SETTLEMENT_LOGGER), level, "settlement", fields)
 
 
+def receipt_log(
+    *,
+    request_id: str | None,
+    route: str | None,
+    receipt: Mapping[str, Any],
+    tx: str | None,
+    logger: logging.Logger | None = None,
+) -> None:
+    """The receipt a metered caller got (model, tokens, rates, amount, ceiling)."""
+    fields = {"request_id": request_id, "route": route, "tx": tx, **receipt}
+    _emit(logger or logging.getLogger(SETTLEMENT_LOGGER), logging.INFO, "receipt", fields)
+
+
 def configure_json_logging(
     level: int = logging.INFO, stream: TextIO | None = None
 ) -> logging.Handler:
