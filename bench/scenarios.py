@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bench.services.gateway import FREE_PATH, PAID_AFTER_PATH, PAID_PATH
 
 UPSTREAM = "upstream"
-GATEWAY_CLIENTS = {"gateway": "own", "gateway-sdk": "sdk"}
+GATEWAY_CLIENTS = {"gateway": "own", "gateway-sdk": "sdk", "gateway-ledger": "own-ledger"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,22 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     # (d) with the SDK's httpx client swapped in: the measured reason for HttpFacilitator.
     paid("f", "paid, before-response: settle (SDK {client})", "gateway-sdk", PAID_PATH, verifies=0),
+    # (d) with the ledger and metrics on: one queued ledger row per request.
+    paid(
+        "g",
+        "paid, before-response + SQLite ledger + metrics",
+        "gateway-ledger",
+        PAID_PATH,
+        verifies=0,
+    ),
+    # (e) with them on: a durable pending row (group-committed), then a queued final row.
+    paid(
+        "h",
+        "paid, after-response + SQLite ledger + metrics",
+        "gateway-ledger",
+        PAID_AFTER_PATH,
+        verifies=1,
+    ),
 )
 
 

@@ -1,17 +1,21 @@
 """The farebox gateway under test, built from a benchmark config.
 
-    python -m bench.services.gateway UPSTREAM_URL FACILITATOR_URL [--client own|sdk]
+    python -m bench.services.gateway UPSTREAM_URL FACILITATOR_URL [--client own|sdk|own-ledger]
 
 `--client` picks who talks to the facilitator: `own` keeps the client the
 gateway builds for a URL facilitator (farebox's HttpFacilitator, on aiohttp);
 `sdk` swaps in the x402 SDK's HTTPFacilitatorClient (httpx), the comparison
-that shows why the gateway has its own. The READY line names the client in
-use, so the report says what it measured.
+that shows why the gateway has its own; `own-ledger` is `own` with the
+payments ledger (SQLite, in a temporary folder) and Prometheus metrics on, to
+show what bookkeeping costs the request path. The READY line names the client
+in use, so the report says what it measured.
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from bench.services.serve import serve
@@ -20,15 +24,17 @@ MERCHANT = "0x" + "12" * 20
 FREE_PATH = "/free"
 PAID_PATH = "/paid"  # settlement: before-response (the default)
 PAID_AFTER_PATH = "/paid-after"  # settlement: after-response
-CLIENTS = ("own", "sdk")
+CLIENTS = ("own", "sdk", "own-ledger")
 
 
-def gateway_config_yaml(upstream_url: str, facilitator_url: str) -> str:
+def gateway_config_yaml(upstream_url: str, facilitator_url: str, ledger: str | None = None) -> str:
     """A free route and two paid static routes, one per settlement timing, all proxied to
-    the benchmark upstream."""
+    the benchmark upstream; with `ledger`, the payments ledger and metrics are on."""
+    bookkeeping = f'stores:\n  ledger: "{ledger}"\ngateway:\n  metrics: true\n' if ledger else ""
     return (
         f'wallets:\n  base-sepolia: "{MERCHANT}"\n'
         f'facilitator: "{facilitator_url}"\n'
+        f"{bookkeeping}"
         f'upstreams:\n  bench:\n    url: "{upstream_url}"\n'
         "routes:\n"
         f'  "GET {FREE_PATH}":\n    upstream: bench\n    price: "$0"\n'
@@ -45,7 +51,10 @@ def build_gateway(upstream_url: str, facilitator_url: str, client: str) -> tuple
 
     if client not in CLIENTS:
         raise ValueError(f"--client {client!r}: choose one of {', '.join(CLIENTS)}")
-    app = build_app(parse_config(gateway_config_yaml(upstream_url, facilitator_url)))
+    ledger = None
+    if client == "own-ledger":
+        ledger = str(Path(tempfile.mkdtemp(prefix="farebox-bench-")) / "ledger.db")
+    app = build_app(parse_config(gateway_config_yaml(upstream_url, facilitator_url, ledger)))
     guards = app.runtime.facilitators
     if not guards:
         raise SystemExit("the benchmark config built a gateway with no facilitator client")

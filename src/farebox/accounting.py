@@ -40,7 +40,7 @@ class Trace:
     network: str | None = None
     tx: str | None = None
     usage: Usage | None = None
-    recorded: LedgerRow | None = None  # the final ledger row written for this request
+    recorded: LedgerRow | None = None  # the final ledger row, written when the request ends
 
     @classmethod
     def begin(cls, method: str, path: str) -> Trace:
@@ -87,18 +87,19 @@ class Accounting:
         )
 
     def _final_status(self, trace: Trace) -> None:
-        """Rewrite the request's row when the caller got another status than it says: a
-        before-response settlement is written before the upstream answers, and a failure
-        after settling (a 402, a 502) changes the status."""
+        """Write the request's row once, when the request is over, with the status the
+        caller got: a before-response settlement happens before the upstream answers, and
+        a failure after settling (a 402, a 502) changes the status."""
         row = trace.recorded
-        if self.ledger is None or row is None or not trace.status or row.status == trace.status:
+        if self.ledger is None or row is None:
             return
-        self._record(trace, replace(row, status=trace.status))
+        if trace.status and row.status != trace.status:
+            row = replace(row, status=trace.status)
+        self.ledger.record(row)
 
     def _record(self, trace: Trace, row: LedgerRow) -> None:
-        assert self.ledger is not None
+        """Keep the request's final row; request_finished writes it (one write per request)."""
         trace.recorded = row
-        self.ledger.record(row)
 
     def price_resolved(self, trace: Trace, quote: Quote) -> None:
         trace.quote = quote

@@ -14,12 +14,12 @@ from bench.services.gateway import PAID_AFTER_PATH, PAID_PATH
 
 def test_select_always_keeps_the_baseline_first() -> None:
     assert [s.key for s in select("dc")] == ["a", "c", "d"]
-    assert [s.key for s in select("abcdef")] == [s.key for s in SCENARIOS]
+    assert [s.key for s in select("abcdefgh")] == [s.key for s in SCENARIOS]
 
 
 def test_select_names_the_choices_when_a_letter_is_unknown() -> None:
-    with pytest.raises(ValueError, match="no scenario g, z; choose letters from abcdef"):
-        select("agz")
+    with pytest.raises(ValueError, match="no scenario y, z; choose letters from abcdefgh"):
+        select("ayz")
 
 
 def test_paid_scenarios_say_what_each_200_costs_at_the_facilitator() -> None:
@@ -28,6 +28,8 @@ def test_paid_scenarios_say_what_each_200_costs_at_the_facilitator() -> None:
         "d": ("gateway", PAID_PATH, 0, 1),  # before-response: settle only
         "e": ("gateway", PAID_AFTER_PATH, 1, 1),  # after-response: verify, then settle
         "f": ("gateway-sdk", PAID_PATH, 0, 1),  # (d) with the SDK's client
+        "g": ("gateway-ledger", PAID_PATH, 0, 1),  # (d) with the ledger and metrics on
+        "h": ("gateway-ledger", PAID_AFTER_PATH, 1, 1),  # (e) with them on
     }
 
 

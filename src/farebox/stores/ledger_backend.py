@@ -48,8 +48,8 @@ class LedgerBackend(Protocol):
         """Write final rows (replacing rows with the same id) and drop their retry data."""
         ...
 
-    async def insert_pending(self, pending: PendingSettlement) -> None:
-        """Durably store a pending row and its retry data, in one transaction."""
+    async def insert_pending(self, pendings: Sequence[PendingSettlement]) -> None:
+        """Durably store pending rows and their retry data, all in one transaction."""
         ...
 
     async def claim(self, request_id: str, lease_until: int, now: int, ignore_lease: bool) -> bool:

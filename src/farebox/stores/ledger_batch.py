@@ -21,6 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from farebox.stores.group_commit import GroupCommit
 from farebox.stores.ledger_backend import LedgerBackend
 from farebox.stores.ledger_rows import (
     LedgerRow,
@@ -61,6 +62,8 @@ class BatchedLedger:
         self._queue: asyncio.Queue[LedgerRow] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._in_flight: list[LedgerRow] = []
+        # concurrent record_pending() calls share one transaction (one fsync)
+        self._pending_commits = GroupCommit(self.backend.insert_pending)
 
     @property
     def description(self) -> str:
@@ -144,7 +147,7 @@ class BatchedLedger:
             expires_at=expires_at,
             lease_until=_now(now) + lease_seconds,
         )
-        await self.backend.insert_pending(pending)
+        await self._pending_commits.submit(pending)
         return pending
 
     async def claim_pending(

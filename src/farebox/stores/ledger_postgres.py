@@ -83,17 +83,22 @@ class PostgresLedgerBackend:
                 [row.request_id for row in rows],
             )
 
-    async def insert_pending(self, pending: PendingSettlement) -> None:
+    async def insert_pending(self, pendings: Sequence[PendingSettlement]) -> None:
         async with self._connection() as conn, conn.transaction():
-            await conn.execute(self._insert_sql(), *to_values(pending.row))
-            await conn.execute(
+            await conn.executemany(self._insert_sql(), [to_values(p.row) for p in pendings])
+            await conn.executemany(
                 f"INSERT INTO {self.pending_table} (request_id, payment_header, "
                 "requirements_json, expires_at, lease_until) VALUES ($1, $2, $3, $4, $5)",
-                pending.request_id,
-                pending.payment_header,
-                pending.requirements_json,
-                pending.expires_at,
-                pending.lease_until,
+                [
+                    (
+                        p.request_id,
+                        p.payment_header,
+                        p.requirements_json,
+                        p.expires_at,
+                        p.lease_until,
+                    )
+                    for p in pendings
+                ],
             )
 
     async def claim(self, request_id: str, lease_until: int, now: int, ignore_lease: bool) -> bool:

@@ -60,8 +60,8 @@ class SqliteLedgerBackend:
     async def upsert(self, rows: Sequence[LedgerRow]) -> None:
         await self._run(self._upsert, rows)
 
-    async def insert_pending(self, pending: PendingSettlement) -> None:
-        await self._run(self._insert_pending, pending)
+    async def insert_pending(self, pendings: Sequence[PendingSettlement]) -> None:
+        await self._run(self._insert_pending, pendings)
 
     async def claim(self, request_id: str, lease_until: int, now: int, ignore_lease: bool) -> bool:
         return await self._run(self._claim, request_id, lease_until, now, ignore_lease)
@@ -153,19 +153,22 @@ class SqliteLedgerBackend:
                 [(row.request_id,) for row in rows],
             )
 
-    def _insert_pending(self, pending: PendingSettlement) -> None:
+    def _insert_pending(self, pendings: Sequence[PendingSettlement]) -> None:
         with self._transaction() as conn:
-            conn.execute(self._insert_sql(), to_values(pending.row))
-            conn.execute(
+            conn.executemany(self._insert_sql(), [to_values(p.row) for p in pendings])
+            conn.executemany(
                 f"INSERT INTO {self.pending_table} (request_id, payment_header, "
                 "requirements_json, expires_at, lease_until) VALUES (?, ?, ?, ?, ?)",
-                (
-                    pending.request_id,
-                    pending.payment_header,
-                    pending.requirements_json,
-                    pending.expires_at,
-                    pending.lease_until,
-                ),
+                [
+                    (
+                        p.request_id,
+                        p.payment_header,
+                        p.requirements_json,
+                        p.expires_at,
+                        p.lease_until,
+                    )
+                    for p in pendings
+                ],
             )
 
     def _claim(self, request_id: str, lease_until: int, now: int, ignore_lease: bool) -> bool:
