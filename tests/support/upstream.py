@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,10 @@ class UpstreamLog:
     """Every request the upstream saw, so tests can prove it was (not) called."""
 
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # /sse-gated sends its next event only once the test sets the gate for it
+    gates: list[threading.Event] = field(
+        default_factory=lambda: [threading.Event() for _ in range(8)]
+    )
 
     def paths(self) -> list[str]:
         return [r["path"] for r in self.requests]
@@ -63,6 +68,21 @@ def build_test_upstream(log: UpstreamLog) -> Starlette:
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
+    async def sse_gated(request: Request) -> StreamingResponse:
+        """Event i goes out only after gates[i - 1] is set: a client that has event i
+        before the test opens the next gate got it without the stream being buffered."""
+        await record(request)
+        count = int(request.query_params.get("events", "3"))
+
+        async def events() -> AsyncIterator[bytes]:
+            for i in range(count):
+                if i > 0:
+                    while not log.gates[i - 1].is_set():
+                        await asyncio.sleep(0.005)
+                yield f"data: event {i}\n\n".encode()
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
     async def sets_payment_response(request: Request) -> Response:
         await record(request)
         return Response("ok", headers={"payment-response": "forged", "connection": "close"})
@@ -73,6 +93,7 @@ def build_test_upstream(log: UpstreamLog) -> Starlette:
             Route("/status/{code:int}", status, methods=methods),
             Route("/slow", slow, methods=methods),
             Route("/sse", sse, methods=methods),
+            Route("/sse-gated", sse_gated, methods=methods),
             Route("/forge", sets_payment_response, methods=methods),
             Route("/{rest:path}", echo, methods=methods),
         ]
