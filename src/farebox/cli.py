@@ -111,9 +111,9 @@ def cmd_start(args: argparse.Namespace) -> int:
     gateway = loaded.config.gateway
     host = args.host or gateway.hostname
     port = args.port if args.port is not None else gateway.port
+    configure_json_logging()  # before the build: its warnings are log lines too
     app = build_app(loaded)
     sock = bind_socket(host, port)
-    configure_json_logging()
     logging.getLogger("farebox").info(
         "farebox listening on http://%s:%s (%s)", host, sock.getsockname()[1], loaded.path
     )
