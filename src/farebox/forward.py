@@ -45,7 +45,8 @@ def upstream_url(exchange: Exchange) -> str:
 async def open_upstream(runtime: Runtime, exchange: Exchange) -> aiohttp.ClientResponse:
     """Send the request upstream; returns once its status and headers arrived."""
     scope, route = exchange.scope, exchange.route
-    url = exchange.upstream_url or upstream_url(exchange)
+    url = exchange.upstream_url
+    assert url is not None, "handle_route checks the upstream path before anything else"
     client = scope.get("client")
     injected = route.upstream.headers
     if exchange.metering_body is not None:

@@ -4,23 +4,7 @@ import pytest
 
 from farebox.pricing.conditions import compile_condition, reads_body, text_of
 from farebox.pricing.quote import RequestFacts
-
-
-def facts(
-    *,
-    body: Any = None,
-    query: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-    params: dict[str, str] | None = None,
-) -> RequestFacts:
-    return RequestFacts(
-        method="POST",
-        path="/x",
-        params=params or {},
-        query=query or {},
-        headers=headers or {},
-        body=body,
-    )
+from tests.pricing.support import facts
 
 
 def holds(field: str, expected: str | int | float | bool, request: RequestFacts) -> bool:

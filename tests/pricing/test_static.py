@@ -3,7 +3,8 @@ from typing import Any
 import pytest
 
 from farebox.config.schema import Defaults, Route
-from farebox.pricing import PricingError, Quote, RequestFacts, RoutePricer, build_pricer
+from farebox.pricing import PricingError, Quote, RoutePricer, build_pricer
+from tests.pricing.support import facts
 
 WALLET_A = "0x" + "a" * 40
 WALLET_B = "0x" + "b" * 40
@@ -14,23 +15,6 @@ def pricer(spec: dict[str, Any], default: str | None = None, key: str = "POST /x
     route = Route.model_validate({"upstream": "api", **spec})
     defaults = Defaults.model_validate({} if default is None else {"price": default})
     return build_pricer(route, defaults, key=key)
-
-
-def facts(
-    body: Any = None,
-    *,
-    query: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-    params: dict[str, str] | None = None,
-) -> RequestFacts:
-    return RequestFacts(
-        method="POST",
-        path="/x",
-        params=params or {},
-        query=query or {},
-        headers=headers or {},
-        body=body,
-    )
 
 
 CLAUDE = {

@@ -104,11 +104,16 @@ def _sse(payload: dict[str, Any], event: str | None = None) -> bytes:
 def build_fake_llm(log: FakeLLMLog | None = None) -> Starlette:
     record = log or FakeLLMLog()
 
-    async def openai_chat(request: Request) -> Response:
-        body = await request.json()
+    async def intake(request: Request) -> dict[str, Any]:
+        """Record the request (tests read what the gateway sent) and return its body."""
+        body: dict[str, Any] = await request.json()
         record.requests.append(
             {"path": request.url.path, "headers": dict(request.headers), "body": body}
         )
+        return body
+
+    async def openai_chat(request: Request) -> Response:
+        body = await intake(request)
         failure = _failure(request)
         if failure is not None:
             return failure
@@ -147,10 +152,7 @@ def build_fake_llm(log: FakeLLMLog | None = None) -> Starlette:
         return JSONResponse(reply)
 
     async def anthropic_messages(request: Request) -> Response:
-        body = await request.json()
-        record.requests.append(
-            {"path": request.url.path, "headers": dict(request.headers), "body": body}
-        )
+        body = await intake(request)
         failure = _failure(request)
         if failure is not None:
             return failure

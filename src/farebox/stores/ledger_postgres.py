@@ -89,16 +89,7 @@ class PostgresLedgerBackend:
             await conn.executemany(
                 f"INSERT INTO {self.pending_table} (request_id, payment_header, "
                 "requirements_json, expires_at, lease_until) VALUES ($1, $2, $3, $4, $5)",
-                [
-                    (
-                        p.request_id,
-                        p.payment_header,
-                        p.requirements_json,
-                        p.expires_at,
-                        p.lease_until,
-                    )
-                    for p in pendings
-                ],
+                [p.retry_values() for p in pendings],
             )
 
     async def claim(self, request_id: str, lease_until: int, now: int, ignore_lease: bool) -> bool:

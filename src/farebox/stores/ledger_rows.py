@@ -144,6 +144,17 @@ class PendingSettlement:
     def expired(self, now: int) -> bool:
         return self.expires_at <= now
 
+    def retry_values(self) -> tuple[str, str, str, int, int]:
+        """The pending table's columns: request_id, payment_header, requirements_json,
+        expires_at, lease_until (every backend stores them in this order)."""
+        return (
+            self.request_id,
+            self.payment_header,
+            self.requirements_json,
+            self.expires_at,
+            self.lease_until,
+        )
+
 
 class TokenAverage(NamedTuple):
     """Observed token shape of one model: mean input and output tokens over n requests."""

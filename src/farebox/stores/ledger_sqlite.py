@@ -159,16 +159,7 @@ class SqliteLedgerBackend:
             conn.executemany(
                 f"INSERT INTO {self.pending_table} (request_id, payment_header, "
                 "requirements_json, expires_at, lease_until) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (
-                        p.request_id,
-                        p.payment_header,
-                        p.requirements_json,
-                        p.expires_at,
-                        p.lease_until,
-                    )
-                    for p in pendings
-                ],
+                [p.retry_values() for p in pendings],
             )
 
     def _claim(self, request_id: str, lease_until: int, now: int, ignore_lease: bool) -> bool:
